@@ -1,0 +1,93 @@
+# Lotsen — the one entry point. `make help` lists the targets.
+# Two environments, both on Python 3.10 (Rasa 3.6.21 needs it):
+#   .venv-rasa  the Rasa server only (its old pins clash with the rest)
+#   .venv       gateway, action server, tools and tests
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APP_VENV   := .venv
+RASA_VENV  := .venv-rasa
+APP_PY     := $(APP_VENV)/bin/python
+RASA       := $(RASA_VENV)/bin/rasa
+PIP_FLAGS  := --quiet --disable-pip-version-check
+TRAIN_DATA := data/nlu data/rules data/stories
+PO_FILES   := $(wildcard lotsen/locale/*/LC_MESSAGES/messages.po)
+MO_FILES   := $(PO_FILES:.po=.mo)
+# Noise from this machine's extra package indexes; real errors still show.
+PIP_FILTER := 2>&1 | grep -v "^WARNING: Location" || true
+
+.PHONY: help install run test lint typecheck unit integration validate train evaluate bench \
+        check-data translations extract-messages update-messages lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+install: $(APP_VENV)/.installed $(RASA_VENV)/.installed $(MO_FILES) ## Build both environments from the pinned locks (no-op when up to date)
+
+$(APP_VENV)/.installed: requirements/app.in requirements/app.lock
+	@PY=$$(scripts/find-python310.sh) && echo "app environment: $$PY" && \
+	  { [ -x $(APP_PY) ] || $$PY -m venv $(APP_VENV); }
+	@set -o pipefail; $(APP_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.in -c requirements/app.lock $(PIP_FILTER)
+	@$(APP_PY) -c "import rasa_sdk, starlette, babel, lingua" && touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
+	@PY=$$(scripts/find-python310.sh) && echo "rasa environment: $$PY (takes about 2 minutes the first time)" && \
+	  { [ -x $(RASA_VENV)/bin/python ] || $$PY -m venv $(RASA_VENV); }
+	@set -o pipefail; $(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in -c requirements/rasa.lock $(PIP_FILTER)
+	@$(RASA_VENV)/bin/python -c "import rasa" && touch $@
+
+lotsen/locale/%/LC_MESSAGES/messages.mo: lotsen/locale/%/LC_MESSAGES/messages.po $(APP_VENV)/.installed
+	@$(APP_VENV)/bin/pybabel -q compile -D messages -i $< -o $@ -l $* >/dev/null
+
+translations: $(MO_FILES) ## Compile the gettext catalogs
+
+extract-messages: install ## Extract translatable strings into lotsen/locale/messages.pot
+	$(APP_VENV)/bin/pybabel extract -F babel.cfg -k t:2 -k N_ --no-location --sort-output \
+	  --project=Lotsen -o lotsen/locale/messages.pot .
+
+update-messages: extract-messages ## Merge new strings into every language's catalog
+	$(APP_VENV)/bin/pybabel update -i lotsen/locale/messages.pot -d lotsen/locale -D messages --no-fuzzy-matching
+
+train: install ## Train the Rasa model, only when training data or config changed
+	@$(APP_PY) -m lotsen.train
+
+run: install train ## Start Rasa, the action server and the gateway (Ctrl-C stops all three)
+	@$(APP_PY) -m lotsen.stack
+
+lint: install ## ruff (lint + format check)
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/ruff format --check .
+
+typecheck: install ## mypy on bot/, actions/ and lotsen/
+	$(APP_VENV)/bin/mypy
+
+validate: install ## rasa data validate (domain, NLU, rules and stories agree)
+	$(RASA) data validate --data $(TRAIN_DATA) --fail-on-warnings
+
+check-data: install ## Validate the knowledge bank and print translation coverage
+	@$(APP_PY) -m lotsen.check_data
+
+unit: install ## Unit tests (no servers)
+	$(APP_PY) -m pytest -m "not integration"
+
+integration: install train ## Integration tests against the real three-process stack
+	$(APP_PY) -m pytest -m integration
+
+test: install train lint typecheck validate check-data ## Everything CI runs: lint, types, data checks, unit and integration tests
+	$(APP_PY) -m pytest
+
+evaluate: ## NLU evaluation per language (not built yet: issue 3)
+	@echo "make evaluate is not built yet (issue 3: multilingual NLU evaluation)." >&2; exit 2
+
+bench: ## Latency/throughput benchmark (not built yet: issue 8)
+	@echo "make bench is not built yet (issue 8: benchmark)." >&2; exit 2
+
+lock: ## Re-resolve both environments from scratch and rewrite the lock files
+	rm -rf /tmp/lotsen-lock && PY=$$(scripts/find-python310.sh) && \
+	  $$PY -m venv /tmp/lotsen-lock/app && /tmp/lotsen-lock/app/bin/pip install $(PIP_FLAGS) -r requirements/app.in && \
+	  /tmp/lotsen-lock/app/bin/pip freeze --exclude-editable > requirements/app.lock && \
+	  $$PY -m venv /tmp/lotsen-lock/rasa && /tmp/lotsen-lock/rasa/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in && \
+	  /tmp/lotsen-lock/rasa/bin/pip freeze --exclude-editable > requirements/rasa.lock
+
+clean: ## Remove environments, models and runtime data
+	rm -rf $(APP_VENV) $(RASA_VENV) models var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,20 @@
+"""`python -m bot`: serve the gateway with uvicorn on LOTSEN_HOST:LOTSEN_PORT."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from bot.app import create_app
+from bot.settings import Settings
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", lifespan="on")
+
+
+if __name__ == "__main__":
+    main()

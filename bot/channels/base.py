@@ -1,0 +1,48 @@
+"""The neutral message types every channel adapter speaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons]}
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One message from a person, whatever the platform."""
+
+    channel: str
+    sender: str
+    text: str
+    language_hint: str | None = None
+    municipality: str | None = None
+
+
+@dataclass
+class Reply:
+    sender: str
+    language: str
+    mode: str
+    messages: list[OutgoingMessage] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sender": self.sender,
+            "language": self.language,
+            "mode": self.mode,
+            "messages": [m.to_json() for m in self.messages],
+        }

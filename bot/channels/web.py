@@ -1,0 +1,83 @@
+"""The web channel's chat API: `POST /api/messages` (DESIGN.md contract).
+
+Validation happens here, at the edge, so the rest of the gateway only sees a
+well-formed `IncomingMessage`. Every rejection says what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bot.channels.base import IncomingMessage
+from bot.errors import ApiError
+from lotsen.municipalities import municipality_ids
+
+CHANNEL = "web"
+MAX_BODY_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 2000
+MAX_SENDER_CHARS = 128
+
+
+def _string_field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        raise ApiError(400, f"'{name}' is required")
+    if not isinstance(value, str):
+        raise ApiError(400, f"'{name}' must be a string")
+    return value
+
+
+def parse_message(raw: bytes) -> IncomingMessage:
+    """Validate a request body into an IncomingMessage, or raise ApiError (400/413)."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "body must be valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "body must be a JSON object")
+
+    sender = _string_field(body, "sender").strip()
+    if not sender:
+        raise ApiError(400, "'sender' must not be empty")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise ApiError(400, f"'sender' must be at most {MAX_SENDER_CHARS} characters")
+    text = _string_field(body, "text").strip()
+    if not text:
+        raise ApiError(400, "'text' must not be empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ApiError(413, f"'text' must be at most {MAX_TEXT_CHARS} characters (got {len(text)})")
+
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ApiError(400, "'metadata' must be an object")
+    language = metadata.get("language")
+    if language is not None and not isinstance(language, str):
+        raise ApiError(400, "'metadata.language' must be a language code string")
+    municipality = metadata.get("municipality")
+    if municipality is not None:
+        if not isinstance(municipality, str) or municipality not in municipality_ids():
+            raise ApiError(
+                400, f"unknown 'metadata.municipality'; expected one of: {', '.join(municipality_ids())}"
+            )
+    return IncomingMessage(
+        channel=CHANNEL, sender=sender, text=text, language_hint=language or None, municipality=municipality
+    )
+
+
+async def post_message(request: Request) -> JSONResponse:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+    incoming = parse_message(await request.body())
+    wait = request.app.state.rate_limiter.retry_after(f"{CHANNEL}:{incoming.sender}")
+    if wait:
+        seconds = max(1, round(wait))
+        raise ApiError(429, f"too many messages; try again in {seconds} s", {"Retry-After": str(seconds)})
+    reply = await request.app.state.conversations.handle(incoming)
+    return JSONResponse(reply.to_json())

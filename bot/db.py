@@ -1,0 +1,111 @@
+"""The gateway's database: conversations and every message in and out.
+
+SQLite under `var/` by default, PostgreSQL when `LOTSEN_DATABASE_URL` says so; the
+same SQLAlchemy code serves both. The gateway, not Rasa, owns who is answering a
+conversation (`mode`), so that state lives here and survives restarts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, event, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Conversation(Base):
+    """One person on one channel. `mode` is bot, waiting (handoff asked) or human."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "sender", name="uq_conversation_channel_sender"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(128))
+    language: Mapped[str | None] = mapped_column(String(8))
+    municipality: Mapped[str | None] = mapped_column(String(32))
+    mode: Mapped[str] = mapped_column(String(8), default="bot")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    @property
+    def rasa_sender_id(self) -> str:
+        """Rasa's conversation id: channel-scoped so a web and a Telegram id never collide."""
+        return f"{self.channel}:{self.sender}"
+
+
+class Message(Base):
+    """A message as the person saw it: from the user, the bot, staff or the system."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_created", "conversation_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(8))  # user | bot | staff | system
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and the writer work side by side; busy_timeout waits instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """Engine and session factory; `create()` makes the tables on first start."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def create(self) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 — any failure means "down" for the health check
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def get_or_create_conversation(session: AsyncSession, channel: str, sender: str) -> Conversation:
+    found = await session.scalar(
+        select(Conversation).where(Conversation.channel == channel, Conversation.sender == sender)
+    )
+    if found is not None:
+        return found
+    conversation = Conversation(channel=channel, sender=sender, mode="bot")
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def transcript(session: AsyncSession, conversation_id: int) -> list[Message]:
+    rows = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+    )
+    return list(rows)

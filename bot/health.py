@@ -1,0 +1,28 @@
+"""`GET /healthz`: 200 when the gateway, its database, Rasa and the action server all
+answer; otherwise 503 naming what is starting or down."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+
+async def healthz(request: Request) -> JSONResponse:
+    state = request.app.state
+    database_ok, rasa, actions = await asyncio.gather(state.db.ping(), state.rasa.state(), state.actions.state())
+    components = {
+        "gateway": "ok",
+        "database": "ok" if database_ok else "down",
+        "rasa": rasa,
+        "action_server": actions,
+    }
+    not_ok = {name: value for name, value in components.items() if value != "ok"}
+    if not not_ok:
+        return JSONResponse({"status": "ok", "components": components})
+    status = "starting" if set(not_ok.values()) == {"starting"} else "down"
+    problems = ", ".join(f"{name} is {value}" for name, value in not_ok.items())
+    return JSONResponse(
+        {"status": status, "components": components, "error": problems}, status_code=503
+    )

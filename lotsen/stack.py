@@ -1,0 +1,235 @@
+"""Start and stop the three processes as one: Rasa, the action server and the gateway.
+
+`make run` uses it in the foreground (output prefixed per process, Ctrl-C or SIGTERM
+stops all three); the integration tests use the same class on free ports with logs in
+files, so what is tested is what runs.
+
+Each child gets its own process group and is told by the kernel to die with this
+supervisor (PR_SET_PDEATHSIG), so even a `kill -9` of the supervisor leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from lotsen.paths import APP_VENV, RASA_VENV, ROOT, var_dir
+from lotsen.train import model_path
+
+PR_SET_PDEATHSIG = 1
+STOP_GRACE_SECONDS = 10.0
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it when the supervisor goes away."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class StackConfig:
+    gateway_port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    gateway_host: str = "0.0.0.0"
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    var_dir: Path = field(default_factory=var_dir)
+    model: Path = field(default_factory=model_path)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> StackConfig:
+        env = os.environ
+        config = cls(
+            gateway_port=int(env.get("LOTSEN_PORT", 8000)),
+            rasa_port=int(env.get("LOTSEN_RASA_PORT", 5005)),
+            actions_port=int(env.get("LOTSEN_ACTIONS_PORT", 5055)),
+            gateway_host=env.get("LOTSEN_HOST", "0.0.0.0"),
+        )
+        if env.get("LOTSEN_RASA_TOKEN"):
+            config.rasa_token = env["LOTSEN_RASA_TOKEN"]
+        return config
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+
+class Stack:
+    """The three processes; `start()`, `wait_healthy()`, `stop()`."""
+
+    def __init__(self, config: StackConfig, log_dir: Path | None = None) -> None:
+        self.config = config
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._log_files: list[IO[bytes]] = []
+
+    def commands(self) -> dict[str, tuple[list[str], dict[str, str]]]:
+        c = self.config
+        base = {**os.environ, "PYTHONUNBUFFERED": "1", **c.extra_env}
+        rasa_env = {
+            **base,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "LOTSEN_ACTIONS_PORT": str(c.actions_port),
+            "LOTSEN_RASA_TRACKER_DB": str(c.var_dir / "rasa-tracker.db"),
+        }
+        rasa = [
+            str(RASA_VENV / "bin" / "rasa"), "run",
+            "--enable-api", "--auth-token", c.rasa_token,
+            "--interface", "127.0.0.1", "--port", str(c.rasa_port),
+            "--model", str(c.model),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ]  # fmt: skip
+        actions_env = {**base, "SANIC_HOST": "127.0.0.1", "LOTSEN_VAR_DIR": str(c.var_dir)}
+        actions = [str(APP_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                   "--port", str(c.actions_port)]  # fmt: skip
+        gateway_env = {
+            **base,
+            "LOTSEN_HOST": c.gateway_host,
+            "LOTSEN_PORT": str(c.gateway_port),
+            "LOTSEN_RASA_URL": f"http://127.0.0.1:{c.rasa_port}",
+            "LOTSEN_RASA_TOKEN": c.rasa_token,
+            "LOTSEN_ACTIONS_URL": f"http://127.0.0.1:{c.actions_port}",
+            "LOTSEN_VAR_DIR": str(c.var_dir),
+        }
+        gateway = [str(APP_VENV / "bin" / "python"), "-m", "bot"]
+        return {"actions": (actions, actions_env), "rasa": (rasa, rasa_env), "gateway": (gateway, gateway_env)}
+
+    def start(self, only: tuple[str, ...] | None = None) -> None:
+        if not self.config.model.exists():
+            raise SystemExit(f"no trained model at {self.config.model}; run `make train` first")
+        for name, (argv, env) in self.commands().items():
+            if only is None or name in only:
+                self.start_one(name, argv, env)
+
+    def start_one(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 — closed in stop()
+            self._log_files.append(log)
+            process = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=_die_with_parent,
+            )  # fmt: skip
+        else:
+            process = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=_die_with_parent,
+            )  # fmt: skip
+            threading.Thread(target=_prefix_output, args=(name, process), daemon=True).start()
+        self.processes[name] = process
+
+    def restart(self, name: str) -> None:
+        """Start one process again (after `stop_one`), with the same command."""
+        argv, env = self.commands()[name]
+        self.start_one(name, argv, env)
+
+    def stop_one(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is not None:
+            _terminate([process])
+
+    def exited(self) -> dict[str, int]:
+        return {name: code for name, p in self.processes.items() if (code := p.poll()) is not None}
+
+    def wait_healthy(self, timeout: float = 180.0) -> float:
+        """Poll the gateway's /healthz until 200; return the seconds it took."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.exited():
+                raise RuntimeError(f"process exited during start-up: {self.exited()}")
+            try:
+                with urllib.request.urlopen(f"{self.config.gateway_url}/healthz", timeout=3) as response:
+                    if response.status == 200:
+                        return time.monotonic() - started
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"stack not healthy after {timeout:.0f} s")
+
+    def stop(self) -> None:
+        _terminate(list(self.processes.values()))
+        self.processes.clear()
+        for log in self._log_files:
+            log.close()
+        self._log_files.clear()
+
+
+def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each process group, then SIGKILL whatever is still there after the grace time."""
+    for process in processes:
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the group may hold children too
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+def _prefix_output(name: str, process: subprocess.Popen[bytes]) -> None:
+    assert process.stdout is not None
+    for raw in process.stdout:
+        sys.stdout.write(f"[{name:>7}] {raw.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def main() -> int:
+    config = StackConfig.from_env()
+    stack = Stack(config)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    started = time.monotonic()
+    stack.start()
+    try:
+        seconds = stack.wait_healthy()
+        print(
+            f"\nLotsen is up after {seconds:.1f} s:\n"
+            f"  try it         http://localhost:{config.gateway_port}/\n"
+            f"  chat API       POST http://localhost:{config.gateway_port}/api/messages\n"
+            f"  health         http://localhost:{config.gateway_port}/healthz\n"
+            f"  Rasa           http://127.0.0.1:{config.rasa_port} (token in LOTSEN_RASA_TOKEN)\n"
+            f"  action server  http://127.0.0.1:{config.actions_port}\n"
+            "Press Ctrl-C to stop all three.\n",
+            flush=True,
+        )
+        while not stack.exited():
+            time.sleep(0.5)
+        print(f"a process stopped on its own: {stack.exited()}; stopping the others", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nstopping (ran {time.monotonic() - started:.0f} s)…", flush=True)
+        return 0
+    except (TimeoutError, RuntimeError) as exc:
+        print(f"start-up failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

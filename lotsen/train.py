@@ -1,0 +1,87 @@
+"""`make train`: train the Rasa model only when its inputs changed.
+
+The model file is named after a hash of everything Rasa trains from (config, domain,
+NLU data, rules, stories), so "is it up to date?" is a file-exists check and a test run
+or `make run` never retrains for nothing. Knowledge-bank edits are not training inputs:
+answers are read at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lotsen.paths import MODELS_DIR, RASA_VENV, ROOT
+
+TRAINING_FILES = ("config.yml", "domain.yml")
+TRAINING_DIRS = ("data/nlu", "data/rules", "data/stories")
+KEEP_MODELS = 3
+
+
+def training_inputs(root: Path = ROOT) -> list[Path]:
+    files = [root / name for name in TRAINING_FILES]
+    for directory in TRAINING_DIRS:
+        files.extend(p for p in (root / directory).rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml"})
+    return sorted(files)
+
+
+def fingerprint(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs(root):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path(root: Path = ROOT) -> Path:
+    """Where the model for the current training data is (or will be)."""
+    return MODELS_DIR / f"lotsen-{fingerprint(root)}.tar.gz"
+
+
+def _prune_old_models(keep: Path) -> None:
+    models = sorted(MODELS_DIR.glob("lotsen-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [m for m in models if m != keep][KEEP_MODELS - 1 :]:
+        old.unlink(missing_ok=True)
+
+
+def ensure_model(root: Path = ROOT) -> Path:
+    """Train if no model matches the current inputs; return the model's path."""
+    target = model_path(root)
+    if target.exists():
+        print(f"model up to date: {target.relative_to(root)}")
+        return target
+    MODELS_DIR.mkdir(exist_ok=True)
+    command = [
+        str(RASA_VENV / "bin" / "rasa"),
+        "train",
+        "--data",
+        *TRAINING_DIRS,
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--out",
+        str(MODELS_DIR),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+    ]
+    print(f"training {target.relative_to(root)} (data or config changed)…", flush=True)
+    started = time.monotonic()
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(command, cwd=root, env=env, check=False)
+    if result.returncode != 0 or not target.exists():
+        raise SystemExit(f"rasa train failed (exit {result.returncode})")
+    print(f"trained in {time.monotonic() - started:.1f} s: {target.relative_to(root)}")
+    _prune_old_models(target)
+    return target
+
+
+if __name__ == "__main__":
+    ensure_model()
+    sys.exit(0)
