@@ -12,8 +12,12 @@ from bot.settings import Settings
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Rasa's token travels in the query string.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings.from_env()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", lifespan="on")
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", lifespan="on", ws="wsproto"
+    )
 
 
 if __name__ == "__main__":

@@ -25,14 +25,15 @@ from lotsen.languages import languages
 log = logging.getLogger("lotsen.gateway")
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """Build the gateway. `transport` lets tests put fake Rasa/action servers at the HTTP edge."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         await db.create()
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200)) as http:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200), transport=transport) as http:
             rasa = RasaClient(
                 settings.rasa_url,
                 settings.rasa_token,

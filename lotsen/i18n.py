@@ -26,8 +26,11 @@ def catalog(language: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [language], DOMAIN)
 
 
-def t(language: str, message: str, **params: object) -> str:
-    """Translate `message` into `language` and fill `{named}` placeholders."""
+def t(language: str, message: str, /, **params: object) -> str:
+    """Translate `message` into `language` and fill `{named}` placeholders.
+
+    Positional-only, so a placeholder may be called `{language}` too.
+    """
     text = catalog(language).gettext(message)
     return text.format(**params) if params else text
 

@@ -82,7 +82,9 @@ class Stack:
             **base,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
-            "LOTSEN_ACTIONS_PORT": str(c.actions_port),
+            "LOTSEN_ACTIONS_WEBHOOK_URL": f"http://127.0.0.1:{c.actions_port}/webhook",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONWARNINGS": "ignore",
             "LOTSEN_RASA_TRACKER_DB": str(c.var_dir / "rasa-tracker.db"),
         }
         rasa = [

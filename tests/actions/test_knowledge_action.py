@@ -1,0 +1,89 @@
+"""ActionAnswerTopic: answers from the knowledge bank in the conversation's language."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import ActionAnswerTopic
+from lotsen.i18n import format_day, t
+from lotsen.knowledge import KnowledgeStore, load_bank
+from lotsen.paths import KNOWLEDGE_DIR
+from tests.helpers.trackers import tracker_for
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> KnowledgeStore:
+    shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
+    return KnowledgeStore(tmp_path / "knowledge")
+
+
+def run(action: ActionAnswerTopic, intent: str, language: str | None) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker_for(intent, language), {})
+    return dispatcher.messages, events
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_answer_is_the_topic_text_then_sources(store: KnowledgeStore, language: str) -> None:
+    topic = store.get().by_intent("ask_bankid")
+    assert topic is not None
+    messages, events = run(ActionAnswerTopic(store), "ask_bankid", language)
+
+    assert events == []
+    assert [m["text"] for m in messages[:-1]] == topic.answers[language]
+    sources = messages[-1]["text"]
+    for source in topic.sources:
+        assert str(source.url) in sources
+    assert format_day(language, topic.last_checked) in sources
+
+
+def test_missing_translation_falls_back_to_english_with_a_note(store: KnowledgeStore) -> None:
+    topic = store.get().by_intent("ask_bankid")
+    assert topic is not None and "so" not in topic.answers
+    messages, _ = run(ActionAnswerTopic(store), "ask_bankid", "so")
+
+    note = messages[0]["text"]
+    assert note != t("en", "This answer is not yet available in your language, so here it is in {language}.", language="x")
+    assert "Ingiriis" in note  # English, named in Somali by CLDR
+    assert [m["text"] for m in messages[1:-1]] == topic.answers["en"]
+
+
+def test_no_language_in_metadata_means_swedish(store: KnowledgeStore) -> None:
+    topic = store.get().by_intent("ask_bankid")
+    assert topic is not None
+    messages, _ = run(ActionAnswerTopic(store), "ask_bankid", None)
+    assert messages[0]["text"] == topic.answers["sv"][0]
+
+
+def test_intent_without_topic_hands_over_to_not_understood(store: KnowledgeStore) -> None:
+    messages, events = run(ActionAnswerTopic(store), "ask_unknown_topic", "sv")
+    assert messages == []
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_not_understood"}]
+
+
+def test_edited_answer_is_served_without_restart(store: KnowledgeStore) -> None:
+    action = ActionAnswerTopic(store)
+    path = store.directory / "topics" / "bankid.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("BankID är en e-legitimation", "BankID är EN e-legitimation"))
+    messages, _ = run(action, "ask_bankid", "sv")
+    assert messages[0]["text"].startswith("BankID är EN e-legitimation")
+
+
+def test_invalid_edit_is_rejected_and_previous_answer_keeps_serving(store: KnowledgeStore) -> None:
+    action = ActionAnswerTopic(store)
+    before, _ = run(action, "ask_bankid", "sv")
+    path = store.directory / "topics" / "bankid.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("review_by: 2027-05-23", "review_by: someday"))
+
+    after, _ = run(action, "ask_bankid", "sv")
+    assert after == before
+    assert store.last_error is not None and "bankid.yml" in store.last_error and "review_by" in store.last_error
+
+
+def test_shipped_bank_loads() -> None:
+    bank = load_bank(KNOWLEDGE_DIR)
+    assert "ask_bankid" in bank.topics

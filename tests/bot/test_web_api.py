@@ -1,0 +1,210 @@
+"""The chat API contract (DESIGN.md): shapes, validation, rate limit and faults."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from bot.db import Conversation, Message
+from lotsen.i18n import t
+from tests.helpers.fake_backends import FakeBackends
+
+
+def post(client: TestClient, body: Any, **kwargs: Any) -> Any:
+    return client.post("/api/messages", json=body, **kwargs)
+
+
+def stored_messages(client: TestClient, sender: str) -> list[tuple[str, str]]:
+    async def query() -> list[tuple[str, str]]:
+        async with client.app.state.db.sessions() as session:  # type: ignore[attr-defined]
+            rows = await session.execute(
+                select(Message.author, Message.text)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.sender == sender)
+                .order_by(Message.id)
+            )
+            return [(author, text) for author, text in rows]
+
+    return client.portal.call(query)  # type: ignore[union-attr]
+
+
+def test_swedish_question_is_forwarded_with_language_and_reply_matches_contract(
+    client: TestClient, backends: FakeBackends
+) -> None:
+    backends.rasa_replies = [
+        {"recipient_id": "web:anna", "text": "Svar", "buttons": [{"title": "BankID", "payload": "/ask_bankid"}]}
+    ]
+    response = post(client, {"sender": "anna", "text": "Hur skaffar jag BankID?"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "sender": "anna",
+        "language": "sv",
+        "mode": "bot",
+        "messages": [{"text": "Svar", "buttons": [{"title": "BankID", "payload": "/ask_bankid"}]}],
+    }
+    assert backends.received == [
+        {
+            "sender": "web:anna",
+            "message": "Hur skaffar jag BankID?",
+            "metadata": {"language": "sv", "municipality": None, "channel": "web"},
+        }
+    ]
+
+
+def test_explicit_language_and_municipality_are_passed_on(client: TestClient, backends: FakeBackends) -> None:
+    response = post(
+        client, {"sender": "omar", "text": "hej", "metadata": {"language": "ar-SY", "municipality": "linkoping"}}
+    )
+    assert response.json()["language"] == "ar"
+    assert backends.received[-1]["metadata"] == {"language": "ar", "municipality": "linkoping", "channel": "web"}
+
+
+def test_language_is_sticky_for_short_messages(client: TestClient) -> None:
+    assert post(client, {"sender": "sam", "text": "How do I get a bank account in Sweden?"}).json()["language"] == "en"
+    assert post(client, {"sender": "sam", "text": "ok"}).json()["language"] == "en"
+    assert post(client, {"sender": "sam", "text": "BankID"}).json()["language"] == "en"
+
+
+def test_unsupported_language_hint_is_ignored(client: TestClient) -> None:
+    response = post(client, {"sender": "hans", "text": "Hur skaffar jag BankID?", "metadata": {"language": "de"}})
+    assert response.json()["language"] == "sv"
+
+
+def test_both_messages_are_stored(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_replies = [{"recipient_id": "web:lea", "text": "Hej!"}]
+    post(client, {"sender": "lea", "text": "hej"})
+    assert stored_messages(client, "lea") == [("user", "hej"), ("bot", "Hej!")]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        ('{"sender": "a", "text": ', 400, "valid JSON"),
+        ("[1, 2]", 400, "JSON object"),
+        ('{"text": "hej"}', 400, "'sender' is required"),
+        ('{"sender": "", "text": "hej"}', 400, "'sender' must not be empty"),
+        ('{"sender": "   ", "text": "hej"}', 400, "'sender' must not be empty"),
+        ('{"sender": 42, "text": "hej"}', 400, "'sender' must be a string"),
+        ('{"sender": "' + "s" * 129 + '", "text": "hej"}', 400, "at most 128"),
+        ('{"sender": "a"}', 400, "'text' is required"),
+        ('{"sender": "a", "text": ""}', 400, "'text' must not be empty"),
+        ('{"sender": "a", "text": "  \\n "}', 400, "'text' must not be empty"),
+        ('{"sender": "a", "text": ["hej"]}', 400, "'text' must be a string"),
+        ('{"sender": "a", "text": "' + "x" * 2001 + '"}', 413, "at most 2000"),
+        ('{"sender": "a", "text": "hej", "metadata": "sv"}', 400, "'metadata' must be an object"),
+        ('{"sender": "a", "text": "hej", "metadata": {"language": 7}}', 400, "metadata.language"),
+        ('{"sender": "a", "text": "hej", "metadata": {"municipality": "gotham"}}', 400, "upplands-vasby"),
+    ],
+)
+def test_bad_input_gets_a_4xx_with_a_reason(
+    client: TestClient, backends: FakeBackends, body: str, status: int, reason: str
+) -> None:
+    response = client.post("/api/messages", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert reason in response.json()["error"]
+    assert backends.received == []
+
+
+def test_text_of_exactly_2000_characters_is_accepted(client: TestClient) -> None:
+    assert post(client, {"sender": "long", "text": "a" * 2000}).status_code == 200
+
+
+def test_oversized_body_is_rejected_before_parsing(client: TestClient) -> None:
+    response = client.post("/api/messages", content=b"{" + b" " * 70_000 + b"}")
+    assert response.status_code == 413
+    assert "larger than" in response.json()["error"]
+
+
+def test_flooding_sender_is_rate_limited(client: TestClient) -> None:
+    statuses = [post(client, {"sender": "flood", "text": f"hej {i}"}).status_code for i in range(6)]
+    assert statuses == [200] * 5 + [429]
+    limited = post(client, {"sender": "flood", "text": "hej"})
+    assert int(limited.headers["retry-after"]) >= 1
+    assert "too many messages" in limited.json()["error"]
+    assert post(client, {"sender": "someone-else", "text": "hej"}).status_code == 200
+
+
+def test_unknown_route_and_wrong_method_answer_json(client: TestClient) -> None:
+    assert client.get("/nope").json() == {"error": "Not Found"}
+    wrong = client.get("/api/messages")
+    assert wrong.status_code == 405
+    assert "error" in wrong.json()
+
+
+def test_rasa_starting_gives_a_translated_try_again(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_mode = "refused"
+    response = post(client, {"sender": "early", "text": "hej", "metadata": {"language": "uk"}})
+    assert response.status_code == 200
+    assert response.json()["messages"] == [
+        {"text": t("uk", "I am just starting up. Please try again in a moment."), "buttons": []}
+    ]
+    assert stored_messages(client, "early")[0] == ("user", "hej")
+
+
+def test_rasa_loading_model_counts_as_starting(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_mode = "loading"
+    response = post(client, {"sender": "early2", "text": "hej"})
+    assert response.json()["messages"][0]["text"] == t("sv", "I am just starting up. Please try again in a moment.")
+
+
+@pytest.mark.parametrize("mode", ["timeout", "error"])
+def test_rasa_failing_gives_a_translated_apology(client: TestClient, backends: FakeBackends, mode: str) -> None:
+    backends.rasa_mode = mode
+    response = post(client, {"sender": "f", "text": "hej", "metadata": {"language": "fa"}})
+    assert response.status_code == 200
+    expected = t("fa", "Sorry, I am having technical problems right now. Please try again in a few minutes.")
+    assert response.json()["messages"][0]["text"] == expected
+
+
+def test_rasa_down_after_it_was_up_is_not_called_starting(client: TestClient, backends: FakeBackends) -> None:
+    post(client, {"sender": "x", "text": "hej"})
+    backends.rasa_mode = "refused"
+    response = post(client, {"sender": "x", "text": "hej igen"})
+    expected = t("sv", "Sorry, I am having technical problems right now. Please try again in a few minutes.")
+    assert response.json()["messages"][0]["text"] == expected
+
+
+def test_action_server_down_gives_apology_then_recovers(client: TestClient, backends: FakeBackends) -> None:
+    backends.actions_up = False
+    backends.rasa_replies = []  # what Rasa returns when the custom action cannot be reached
+    first = post(client, {"sender": "ti-user", "text": "ሰላም ከመይ ኣለኹም", "metadata": {}})
+    assert first.json()["language"] == "ti"
+    apology = t("ti", "Sorry, I cannot reach my information right now. Please try again in a few minutes.")
+    assert first.json()["messages"] == [{"text": apology, "buttons": []}]
+
+    backends.actions_up = True
+    backends.rasa_replies = [{"recipient_id": "web:ti-user", "text": "ሰላም!"}]
+    second = post(client, {"sender": "ti-user", "text": "ሰላም"})
+    assert second.json()["messages"] == [{"text": "ሰላም!", "buttons": []}]
+
+
+def test_silent_rasa_with_healthy_actions_gives_generic_apology(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_replies = []
+    response = post(client, {"sender": "q", "text": "hej"})
+    assert response.json()["messages"][0]["text"] == t("sv", "Sorry, something went wrong. Please try again.")
+
+
+def test_concurrent_first_messages_create_one_conversation(client: TestClient) -> None:
+    async def burst() -> None:
+        service = client.app.state.conversations  # type: ignore[attr-defined]
+        from bot.channels.base import IncomingMessage
+
+        await asyncio.gather(*(service.handle(IncomingMessage("web", "race", f"hej {i}")) for i in range(4)))
+
+    client.portal.call(burst)  # type: ignore[union-attr]
+    assert [a for a, _ in stored_messages(client, "race")].count("user") == 4
+
+
+def test_index_page_serves_the_try_it_form(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'id="text"' in page.text
+    assert "/api/messages" in page.text
+    script = page.text.split("<script>")[1]
+    assert ".textContent" in script
+    assert ".innerHTML" not in script

@@ -1,0 +1,64 @@
+"""Run the real three-process stack on free ports for integration tests."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from lotsen.stack import Stack, StackConfig
+from lotsen.train import ensure_model
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stack_config(tmp: Path) -> StackConfig:
+    return StackConfig(
+        gateway_port=free_port(),
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        gateway_host="127.0.0.1",
+        var_dir=tmp / "var",
+        model=ensure_model(),  # trains once if `make train` has not run
+    )
+
+
+def new_stack(tmp: Path) -> Stack:
+    config = stack_config(tmp)
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    return Stack(config, log_dir=tmp / "logs")
+
+
+def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.3) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("condition not met in time")
+
+
+def health(stack: Stack) -> httpx.Response | None:
+    try:
+        return httpx.get(f"{stack.config.gateway_url}/healthz", timeout=5)
+    except httpx.HTTPError:
+        return None
+
+
+def say(stack: Stack, sender: str, text: str, **metadata: str) -> dict[str, Any]:
+    response = httpx.post(
+        f"{stack.config.gateway_url}/api/messages",
+        json={"sender": sender, "text": text, "metadata": metadata},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
