@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk.interfaces import Tracker
 
 from lotsen.languages import supported_codes
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import Action, Tracker
+from rasa_sdk.types import DomainDict
 
 from actions.buttons import topic_buttons
 from actions.context import conversation_language, latest_intent
@@ -36,9 +37,7 @@ class ActionAnswerTopic(Action):
     def name(self) -> str:
         return ACTION_ANSWER_TOPIC
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         language = conversation_language(tracker)
         intent = latest_intent(tracker) or ""
         answer = self.store.get().answer(intent, language)
@@ -50,7 +49,11 @@ class ActionAnswerTopic(Action):
             log.warning("topic %s has no %s answer; sent %s", answer.topic.id, language, answer.language)
             name = languages()[answer.language].locale.get_display_name(languages()[language].locale)
             dispatcher.utter_message(
-                text=t(language, "This answer is not yet available in your language, so here it is in {language}.", language=name)
+                text=t(
+                    language,
+                    "This answer is not yet available in your language, so here it is in {language}.",
+                    language=name,
+                )
             )
         for message in answer.messages:
             dispatcher.utter_message(text=message)

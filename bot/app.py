@@ -59,4 +59,4 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         Route("/healthz", healthz),
         Route("/api/messages", post_message, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)

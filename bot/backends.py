@@ -21,7 +21,7 @@ State = Literal["ok", "starting", "down"]
 PROBE_TIMEOUT = 2.0
 
 
-class BackendUnavailable(Exception):
+class BackendUnavailableError(Exception):
     def __init__(self, reason: Literal["starting", "down", "timeout"], detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
@@ -55,14 +55,14 @@ class RasaClient:
             )
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
-                raise BackendUnavailable(self._not_answering(), "connect timeout") from exc
-            raise BackendUnavailable("timeout", f"no reply within {self.timeout:.0f} s") from exc
+                raise BackendUnavailableError(self._not_answering(), "connect timeout") from exc
+            raise BackendUnavailableError("timeout", f"no reply within {self.timeout:.0f} s") from exc
         except httpx.TransportError as exc:
-            raise BackendUnavailable(self._not_answering(), type(exc).__name__) from exc
+            raise BackendUnavailableError(self._not_answering(), type(exc).__name__) from exc
         if response.status_code in (409, 503):
-            raise BackendUnavailable("starting", f"HTTP {response.status_code}")
+            raise BackendUnavailableError("starting", f"HTTP {response.status_code}")
         if response.status_code != 200:
-            raise BackendUnavailable("down", f"HTTP {response.status_code}: {response.text[:200]}")
+            raise BackendUnavailableError("down", f"HTTP {response.status_code}: {response.text[:200]}")
         self.seen_up = True
         body = response.json()
         return body if isinstance(body, list) else []

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.backends import ActionServerClient, BackendUnavailable, RasaClient
+from bot.backends import ActionServerClient, BackendUnavailableError, RasaClient
 from bot.channels.base import Button, IncomingMessage, OutgoingMessage, Reply
 from bot.db import Conversation, Database, Message, get_or_create_conversation
 from bot.language import LanguageDetector
@@ -22,7 +22,9 @@ from lotsen.languages import negotiate
 log = logging.getLogger(__name__)
 
 
-def choose_language(conversation: Conversation, incoming: IncomingMessage, detector: LanguageDetector, default: str) -> str:
+def choose_language(
+    conversation: Conversation, incoming: IncomingMessage, detector: LanguageDetector, default: str
+) -> str:
     """The channel's explicit language wins; otherwise the conversation keeps its language;
     a new conversation takes the language its first message is clearly written in."""
     hinted = negotiate([incoming.language_hint]) if incoming.language_hint else None
@@ -108,7 +110,9 @@ class ConversationService:
             await session.commit()
         return Reply(incoming.sender, language, conversation.mode, messages)
 
-    async def _ask_rasa(self, conversation: Conversation, text: str, language: str) -> tuple[list[OutgoingMessage], str]:
+    async def _ask_rasa(
+        self, conversation: Conversation, text: str, language: str
+    ) -> tuple[list[OutgoingMessage], str]:
         metadata = {
             "language": language,
             "municipality": conversation.municipality,
@@ -116,12 +120,14 @@ class ConversationService:
         }
         try:
             raw = await self.rasa.send(conversation.rasa_sender_id, text, metadata)
-        except BackendUnavailable as exc:
+        except BackendUnavailableError as exc:
             log.warning("rasa unavailable for %s: %s", conversation.rasa_sender_id, exc)
             if exc.reason == "starting":
                 notice = t(language, "I am just starting up. Please try again in a moment.")
             else:
-                notice = t(language, "Sorry, I am having technical problems right now. Please try again in a few minutes.")
+                notice = t(
+                    language, "Sorry, I am having technical problems right now. Please try again in a few minutes."
+                )
             return [OutgoingMessage(notice)], "system"
 
         messages = _rasa_messages(raw)

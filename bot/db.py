@@ -105,7 +105,5 @@ async def get_or_create_conversation(session: AsyncSession, channel: str, sender
 
 
 async def transcript(session: AsyncSession, conversation_id: int) -> list[Message]:
-    rows = await session.scalars(
-        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
-    )
+    rows = await session.scalars(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
     return list(rows)

@@ -23,6 +23,4 @@ async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "components": components})
     status = "starting" if set(not_ok.values()) == {"starting"} else "down"
     problems = ", ".join(f"{name} is {value}" for name, value in not_ok.items())
-    return JSONResponse(
-        {"status": status, "components": components, "error": problems}, status_code=503
-    )
+    return JSONResponse({"status": status, "components": components, "error": problems}, status_code=503)

@@ -40,11 +40,9 @@ class Settings:
             host=config("LOTSEN_HOST", default="0.0.0.0"),
             port=config("LOTSEN_PORT", cast=int, default=8000),
             rasa_url=config("LOTSEN_RASA_URL", default="http://127.0.0.1:5005").rstrip("/"),
-            rasa_token=config("LOTSEN_RASA_TOKEN", cast=Secret, default=""),
+            rasa_token=Secret(config("LOTSEN_RASA_TOKEN", default="")),
             actions_url=config("LOTSEN_ACTIONS_URL", default="http://127.0.0.1:5055").rstrip("/"),
-            database_url=config(
-                "LOTSEN_DATABASE_URL", default=f"sqlite+aiosqlite:///{var_dir() / 'lotsen.db'}"
-            ),
+            database_url=config("LOTSEN_DATABASE_URL", default=f"sqlite+aiosqlite:///{var_dir() / 'lotsen.db'}"),
             telegram_token=token if token and str(token) else None,
             default_language=config("LOTSEN_DEFAULT_LANGUAGE", default="sv"),
             rasa_timeout=config("LOTSEN_RASA_TIMEOUT", cast=float, default=20.0),

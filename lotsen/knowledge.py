@@ -115,8 +115,7 @@ def load_topic(path: Path) -> Topic:
         return Topic.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or '(file)'}: {error['msg']}"
-            for error in exc.errors()
+            f"{'.'.join(str(p) for p in error['loc']) or '(file)'}: {error['msg']}" for error in exc.errors()
         )
         raise KnowledgeError(f"{path}: {problems}") from exc
 

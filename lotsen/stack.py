@@ -10,6 +10,7 @@ supervisor (PR_SET_PDEATHSIG), so even a `kill -9` of the supervisor leaves no o
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import secrets
@@ -173,20 +174,14 @@ def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM each process group, then SIGKILL whatever is still there after the grace time."""
     for process in processes:
         if process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for process in processes:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # the group may hold children too
-        except ProcessLookupError:
-            pass
+        with contextlib.suppress(ProcessLookupError):  # the group may hold children too
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 

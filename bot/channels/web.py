@@ -60,11 +60,8 @@ def parse_message(raw: bytes) -> IncomingMessage:
     if language is not None and not isinstance(language, str):
         raise ApiError(400, "'metadata.language' must be a language code string")
     municipality = metadata.get("municipality")
-    if municipality is not None:
-        if not isinstance(municipality, str) or municipality not in municipality_ids():
-            raise ApiError(
-                400, f"unknown 'metadata.municipality'; expected one of: {', '.join(municipality_ids())}"
-            )
+    if municipality is not None and (not isinstance(municipality, str) or municipality not in municipality_ids()):
+        raise ApiError(400, f"unknown 'metadata.municipality'; expected one of: {', '.join(municipality_ids())}")
     return IncomingMessage(
         channel=CHANNEL, sender=sender, text=text, language_hint=language or None, municipality=municipality
     )

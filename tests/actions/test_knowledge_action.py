@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,17 +22,17 @@ def store(tmp_path: Path) -> KnowledgeStore:
     return KnowledgeStore(tmp_path / "knowledge")
 
 
-def run(action: ActionAnswerTopic, intent: str, language: str | None) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+async def run(action: ActionAnswerTopic, intent: str, language: str | None) -> tuple[list[Any], list[Any]]:
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker_for(intent, language), {})
+    events = await action.run(dispatcher, tracker_for(intent, language), {})
     return dispatcher.messages, events
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_answer_is_the_topic_text_then_sources(store: KnowledgeStore, language: str) -> None:
+async def test_answer_is_the_topic_text_then_sources(store: KnowledgeStore, language: str) -> None:
     topic = store.get().by_intent("ask_bankid")
     assert topic is not None
-    messages, events = run(ActionAnswerTopic(store), "ask_bankid", language)
+    messages, events = await run(ActionAnswerTopic(store), "ask_bankid", language)
 
     assert events == []
     assert [m["text"] for m in messages[:-1]] == topic.answers[language]
@@ -41,45 +42,49 @@ def test_answer_is_the_topic_text_then_sources(store: KnowledgeStore, language: 
     assert format_day(language, topic.last_checked) in sources
 
 
-def test_missing_translation_falls_back_to_english_with_a_note(store: KnowledgeStore) -> None:
+async def test_missing_translation_falls_back_to_english_with_a_note(store: KnowledgeStore) -> None:
     topic = store.get().by_intent("ask_bankid")
     assert topic is not None and "so" not in topic.answers
-    messages, _ = run(ActionAnswerTopic(store), "ask_bankid", "so")
+    messages, _ = await run(ActionAnswerTopic(store), "ask_bankid", "so")
 
     note = messages[0]["text"]
-    assert note != t("en", "This answer is not yet available in your language, so here it is in {language}.", language="x")
+    assert note != t(
+        "en", "This answer is not yet available in your language, so here it is in {language}.", language="x"
+    )
     assert "Ingiriis" in note  # English, named in Somali by CLDR
     assert [m["text"] for m in messages[1:-1]] == topic.answers["en"]
 
 
-def test_no_language_in_metadata_means_swedish(store: KnowledgeStore) -> None:
+async def test_no_language_in_metadata_means_swedish(store: KnowledgeStore) -> None:
     topic = store.get().by_intent("ask_bankid")
     assert topic is not None
-    messages, _ = run(ActionAnswerTopic(store), "ask_bankid", None)
+    messages, _ = await run(ActionAnswerTopic(store), "ask_bankid", None)
     assert messages[0]["text"] == topic.answers["sv"][0]
 
 
-def test_intent_without_topic_hands_over_to_not_understood(store: KnowledgeStore) -> None:
-    messages, events = run(ActionAnswerTopic(store), "ask_unknown_topic", "sv")
+async def test_intent_without_topic_hands_over_to_not_understood(store: KnowledgeStore) -> None:
+    messages, events = await run(ActionAnswerTopic(store), "ask_unknown_topic", "sv")
     assert messages == []
     assert events == [{"event": "followup", "timestamp": None, "name": "action_not_understood"}]
 
 
-def test_edited_answer_is_served_without_restart(store: KnowledgeStore) -> None:
+async def test_edited_answer_is_served_without_restart(store: KnowledgeStore) -> None:
     action = ActionAnswerTopic(store)
     path = store.directory / "topics" / "bankid.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace("BankID är en e-legitimation", "BankID är EN e-legitimation"))
-    messages, _ = run(action, "ask_bankid", "sv")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("BankID är en e-legitimation", "BankID är EN e-legitimation")
+    )
+    messages, _ = await run(action, "ask_bankid", "sv")
     assert messages[0]["text"].startswith("BankID är EN e-legitimation")
 
 
-def test_invalid_edit_is_rejected_and_previous_answer_keeps_serving(store: KnowledgeStore) -> None:
+async def test_invalid_edit_is_rejected_and_previous_answer_keeps_serving(store: KnowledgeStore) -> None:
     action = ActionAnswerTopic(store)
-    before, _ = run(action, "ask_bankid", "sv")
+    before, _ = await run(action, "ask_bankid", "sv")
     path = store.directory / "topics" / "bankid.yml"
     path.write_text(path.read_text(encoding="utf-8").replace("review_by: 2027-05-23", "review_by: someday"))
 
-    after, _ = run(action, "ask_bankid", "sv")
+    after, _ = await run(action, "ask_bankid", "sv")
     assert after == before
     assert store.last_error is not None and "bankid.yml" in store.last_error and "review_by" in store.last_error
 

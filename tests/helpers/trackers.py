@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk.interfaces import Tracker
 
 
 def tracker_for(intent: str, language: str | None = "sv", text: str = "", sender: str = "web:test") -> Tracker:
