@@ -8,7 +8,7 @@ SHELL := /bin/bash
 APP_VENV   := .venv
 RASA_VENV  := .venv-rasa
 APP_PY     := $(APP_VENV)/bin/python
-RASA       := $(RASA_VENV)/bin/rasa
+RASA       := env RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore $(RASA_VENV)/bin/rasa
 PIP_FLAGS  := --quiet --disable-pip-version-check
 TRAIN_DATA := data/nlu data/rules data/stories
 PO_FILES   := $(wildcard lotsen/locale/*/LC_MESSAGES/messages.po)

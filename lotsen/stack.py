@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from starlette.config import Config
+
 from lotsen.paths import APP_VENV, RASA_VENV, ROOT, var_dir
 from lotsen.train import model_path
 
@@ -192,7 +194,16 @@ def _prefix_output(name: str, process: subprocess.Popen[bytes]) -> None:
         sys.stdout.flush()
 
 
+def load_env_file(path: Path = ROOT / ".env") -> None:
+    """Put `.env` settings into this process's environment (real variables win), so the
+    supervisor and all three children see the same configuration."""
+    if path.exists():
+        for key, value in Config(path).file_values.items():
+            os.environ.setdefault(key, value)
+
+
 def main() -> int:
+    load_env_file()
     config = StackConfig.from_env()
     stack = Stack(config)
 
