@@ -23,17 +23,21 @@ log = logging.getLogger(__name__)
 
 
 def choose_language(
-    conversation: Conversation, incoming: IncomingMessage, detector: LanguageDetector, default: str
-) -> str:
+    conversation: Conversation, incoming: IncomingMessage, detector: LanguageDetector
+) -> str | None:
     """The channel's explicit language wins; otherwise the conversation keeps its language;
-    a new conversation takes the language its first message is clearly written in."""
+    a conversation without one takes the language a message is clearly written in.
+
+    None means "not known yet": the reply uses the default language, but nothing is
+    stored, so a first "hi" does not lock a conversation into Swedish.
+    """
     hinted = negotiate([incoming.language_hint]) if incoming.language_hint else None
     if hinted:
         return hinted
     if conversation.language:
         return conversation.language
     detection = detector.detect(incoming.text)
-    return detection.code if detection else default
+    return detection.code if detection else None
 
 
 def _rasa_messages(raw: list[dict[str, Any]]) -> list[OutgoingMessage]:
@@ -76,8 +80,10 @@ class ConversationService:
             async with self.db.sessions() as session:
                 try:
                     conversation = await get_or_create_conversation(session, incoming.channel, incoming.sender)
-                    language = choose_language(conversation, incoming, self.detector, self.default_language)
-                    conversation.language = language
+                    settled = choose_language(conversation, incoming, self.detector)
+                    if settled:
+                        conversation.language = settled
+                    language = settled or self.default_language
                     if incoming.municipality:
                         conversation.municipality = incoming.municipality
                     session.add(Message(conversation_id=conversation.id, author="user", text=incoming.text))

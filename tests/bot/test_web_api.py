@@ -70,6 +70,12 @@ def test_language_is_sticky_for_short_messages(client: TestClient) -> None:
     assert post(client, {"sender": "sam", "text": "BankID"}).json()["language"] == "en"
 
 
+def test_a_short_first_message_does_not_fix_the_language(client: TestClient) -> None:
+    assert post(client, {"sender": "new", "text": "hi"}).json()["language"] == "sv"  # the default
+    assert post(client, {"sender": "new", "text": "How do I get a bank account?"}).json()["language"] == "en"
+    assert post(client, {"sender": "new", "text": "hej"}).json()["language"] == "en"
+
+
 def test_unsupported_language_hint_is_ignored(client: TestClient) -> None:
     response = post(client, {"sender": "hans", "text": "Hur skaffar jag BankID?", "metadata": {"language": "de"}})
     assert response.json()["language"] == "sv"
