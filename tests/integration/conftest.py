@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lotsen.stack import Stack
-from tests.helpers.stack import health, new_stack, wait_for
+from tests.helpers.stack import health, new_stack, say, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +19,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.start(only=("actions", "gateway"))
     wait_for(lambda: health(running) is not None, timeout=60)
     running.started_without_rasa = health(running)  # type: ignore[attr-defined]
+    running.reply_without_rasa = say(running, "it-early", "Hur skaffar jag BankID?")  # type: ignore[attr-defined]
     running.start(only=("rasa",))
     try:
         running.wait_healthy(timeout=180)

@@ -25,6 +25,11 @@ def test_before_rasa_is_up_health_and_replies_say_starting(stack: Stack) -> None
     assert early.status_code == 503
     assert early.json()["components"]["rasa"] == "starting"
     assert early.json()["components"]["action_server"] == "ok"
+    reply = stack.reply_without_rasa  # type: ignore[attr-defined]
+    assert reply["language"] == "sv"
+    assert reply["messages"] == [
+        {"text": t("sv", "I am just starting up. Please try again in a moment."), "buttons": []}
+    ]
 
 
 def test_health_is_ok_with_all_three_up(stack: Stack) -> None:

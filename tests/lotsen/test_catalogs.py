@@ -9,6 +9,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
+from lotsen.i18n import t
 from lotsen.languages import supported_codes
 from lotsen.paths import LOCALE_DIR, ROOT
 
@@ -29,6 +30,16 @@ def test_catalog_translates_every_string_with_the_same_placeholders(language: st
         assert message is not None and message.string, f"{language}: untranslated {msgid!r}"
         assert "fuzzy" not in message.flags, f"{language}: fuzzy {msgid!r}"
         assert sorted(PLACEHOLDER.findall(str(message.string))) == sorted(PLACEHOLDER.findall(msgid))
+
+
+@pytest.mark.parametrize("language", supported_codes())
+def test_compiled_catalog_serves_the_po_translations(language: str) -> None:
+    """The .mo the processes load matches the .po (a fuzzy header would make pybabel skip it)."""
+    with open(LOCALE_DIR / language / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f, locale=language)
+    assert not catalog.fuzzy, f"{language}: the catalog header is marked fuzzy"
+    for msgid in template_ids():
+        assert t(language, msgid) == catalog[msgid].string
 
 
 def test_template_is_up_to_date_with_the_code(tmp_path: Path) -> None:
