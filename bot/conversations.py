@@ -22,9 +22,7 @@ from lotsen.languages import negotiate
 log = logging.getLogger(__name__)
 
 
-def choose_language(
-    conversation: Conversation, incoming: IncomingMessage, detector: LanguageDetector
-) -> str | None:
+def choose_language(conversation: Conversation, incoming: IncomingMessage, detector: LanguageDetector) -> str | None:
     """The channel's explicit language wins; otherwise the conversation keeps its language;
     a conversation without one takes the language a message is clearly written in.
 
