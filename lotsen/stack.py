@@ -210,7 +210,9 @@ def main() -> int:
     def on_signal(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Explicit for SIGINT too: a shell that starts us in the background sets it to "ignore".
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     started = time.monotonic()
     stack.start()
     try:

@@ -1,4 +1,4 @@
-"""`python -m lotsen.stack` (what `make run` starts) comes up healthy and SIGTERM leaves no orphans."""
+"""`python -m lotsen.stack` (what `make run` starts) comes up healthy; SIGTERM or Ctrl-C leaves no orphans."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
-def test_run_prints_urls_and_sigterm_stops_all_three(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_run_prints_urls_and_a_signal_stops_all_three(tmp_path: Path, stop_signal: signal.Signals) -> None:
     config = stack_config(tmp_path)
     env = {
         **os.environ,
@@ -42,8 +43,14 @@ def test_run_prints_urls_and_sigterm_stops_all_three(tmp_path: Path) -> None:
         "LOTSEN_VAR_DIR": str(tmp_path / "var"),
     }
     output = open(tmp_path / "run.log", "w+b")  # noqa: SIM115
+    # Started with SIGINT ignored, as a shell does for background jobs: Ctrl-C must still work.
     supervisor = subprocess.Popen(
-        [sys.executable, "-m", "lotsen.stack"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "lotsen.stack"],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         wait_for(lambda: b"Lotsen is up" in (tmp_path / "run.log").read_bytes(), timeout=180, interval=1)
@@ -54,7 +61,7 @@ def test_run_prints_urls_and_sigterm_stops_all_three(tmp_path: Path) -> None:
         children = children_of(supervisor.pid)
         assert len(children) == 3
 
-        supervisor.send_signal(signal.SIGTERM)
+        supervisor.send_signal(stop_signal)
         assert supervisor.wait(timeout=30) == 0
         wait_for(lambda: not any(alive(pid) for pid in children), timeout=15)
         assert (tmp_path / "var" / "rasa-tracker.db").exists()
