@@ -1,6 +1,6 @@
-"""Small talk and the replies for questions Lotsen cannot or did not understand.
+"""Small talk, help, and the replies for questions Lotsen cannot or did not understand.
 
-Each is one translated sentence followed by the topic buttons, so they share one base.
+Each is one translated sentence followed by buttons, so they share one base class.
 """
 
 from __future__ import annotations
@@ -12,30 +12,31 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
-from actions.buttons import topic_buttons
+from actions import names
+from actions.buttons import Button, human_button, suggested_topics, topic_buttons
 from actions.context import conversation_language
-from actions.names import ACTION_GREET, ACTION_NOT_UNDERSTOOD, ACTION_OUT_OF_SCOPE
 from lotsen.i18n import N_, t
 
 
-class TopicMenuReply(Action, metaclass=ABCMeta):
-    """A translated sentence, then one button per topic. Abstract: rasa-sdk skips it."""
+class TranslatedReply(Action, metaclass=ABCMeta):
+    """A translated sentence, then buttons. Abstract, so rasa-sdk does not register it."""
 
     @abstractmethod
     def message(self) -> str:
         """The English source sentence, marked with N_ for extraction."""
 
+    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        return topic_buttons(language)
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         language = conversation_language(tracker)
-        dispatcher.utter_message(text=t(language, self.message()), buttons=topic_buttons(language))
+        dispatcher.utter_message(text=t(language, self.message()), buttons=self.buttons(language, tracker))
         return []
 
 
-class ActionGreet(TopicMenuReply):
-    """Say hello and show what Lotsen can help with."""
-
+class ActionGreet(TranslatedReply):
     def name(self) -> str:
-        return ACTION_GREET
+        return names.ACTION_GREET
 
     def message(self) -> str:
         return N_(
@@ -44,11 +45,75 @@ class ActionGreet(TopicMenuReply):
         )
 
 
-class ActionOutOfScope(TopicMenuReply):
-    """Decline an off-topic question politely and point back to the topics."""
-
+class ActionGoodbye(TranslatedReply):
     def name(self) -> str:
-        return ACTION_OUT_OF_SCOPE
+        return names.ACTION_GOODBYE
+
+    def message(self) -> str:
+        return N_("Goodbye! You are welcome back any time.")
+
+    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        return []
+
+
+class ActionThank(TranslatedReply):
+    def name(self) -> str:
+        return names.ACTION_THANK
+
+    def message(self) -> str:
+        return N_("You are welcome! Is there anything else I can help you with?")
+
+
+class ActionAffirm(TranslatedReply):
+    def name(self) -> str:
+        return names.ACTION_AFFIRM
+
+    def message(self) -> str:
+        return N_("Good. What else would you like to know?")
+
+
+class ActionDeny(TranslatedReply):
+    def name(self) -> str:
+        return names.ACTION_DENY
+
+    def message(self) -> str:
+        return N_("Okay. Choose a topic, write your question in other words, or talk to a person.")
+
+    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        return [*topic_buttons(language), human_button(language)]
+
+
+class ActionBotChallenge(TranslatedReply):
+    def name(self) -> str:
+        return names.ACTION_BOT_CHALLENGE
+
+    def message(self) -> str:
+        return N_(
+            "I am a chatbot, a computer program, not a person. "
+            "If you want to talk to a staff member, press the button below."
+        )
+
+    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        return [human_button(language)]
+
+
+class ActionHelp(TranslatedReply):
+    def name(self) -> str:
+        return names.ACTION_HELP
+
+    def message(self) -> str:
+        return N_(
+            "I can answer questions about the topics below. Write your question in your own "
+            "language, or choose a topic. You can also talk to a person."
+        )
+
+    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        return [*topic_buttons(language), human_button(language)]
+
+
+class ActionOutOfScope(TranslatedReply):
+    def name(self) -> str:
+        return names.ACTION_OUT_OF_SCOPE
 
     def message(self) -> str:
         return N_(
@@ -57,11 +122,41 @@ class ActionOutOfScope(TopicMenuReply):
         )
 
 
-class ActionNotUnderstood(TopicMenuReply):
-    """The NLU was not confident: never guess, ask to rephrase and offer topics."""
+class ActionNotUnderstood(TranslatedReply):
+    """The NLU was not confident: never guess. Offer the likeliest topics and a person."""
 
     def name(self) -> str:
-        return ACTION_NOT_UNDERSTOOD
+        return names.ACTION_NOT_UNDERSTOOD
 
     def message(self) -> str:
         return N_("Sorry, I did not understand. Could you say it in another way, or choose a topic below?")
+
+    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        return [*suggested_topics(language, ranking), human_button(language)]
+
+
+class ActionRequestHuman(TranslatedReply):
+    """Until the staff handoff exists (issue 5), say honestly where to find a person."""
+
+    def name(self) -> str:
+        return names.ACTION_REQUEST_HUMAN
+
+    def message(self) -> str:
+        return N_(
+            "Talking to a staff member in this chat is not available yet. "
+            "You can call or visit your municipality's contact centre; its website lists how."
+        )
+
+    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        return []
+
+
+class ActionOfficeHours(TranslatedReply):
+    """Until offices are in the knowledge bank (issues 4 and 5), point to the municipality."""
+
+    def name(self) -> str:
+        return names.ACTION_OFFICE_HOURS
+
+    def message(self) -> str:
+        return N_("I cannot show opening hours yet. Your municipality's website lists the contact centre's hours.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,12 +47,13 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             app.state.rasa = rasa
             app.state.actions = actions
             app.state.rate_limiter = RateLimiter(settings.rate_limit_messages, settings.rate_limit_window)
-            app.state.conversations = ConversationService(
-                db, rasa, actions, LanguageDetector(languages()), settings.default_language
-            )
+            detector = LanguageDetector(languages())
+            warm_up = asyncio.create_task(asyncio.to_thread(detector.warm_up))
+            app.state.conversations = ConversationService(db, rasa, actions, detector, settings.default_language)
             if settings.telegram_token is None:
                 log.info("Telegram channel is off: set LOTSEN_TELEGRAM_TOKEN (see .env.example) to enable it")
             yield
+            await warm_up
         await db.dispose()
 
     routes = [

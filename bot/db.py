@@ -14,6 +14,8 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueCo
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.migrate import upgrade
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -33,6 +35,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     sender: Mapped[str] = mapped_column(String(128))
     language: Mapped[str | None] = mapped_column(String(8))
+    # A different language seen once with confidence; a second in a row switches to it.
+    pending_language: Mapped[str | None] = mapped_column(String(8))
     municipality: Mapped[str | None] = mapped_column(String(32))
     mode: Mapped[str] = mapped_column(String(8), default="bot")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -77,8 +81,8 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def create(self) -> None:
-        async with self.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+        """Create or upgrade the schema (Alembic migrations in bot/migrations)."""
+        await upgrade(self.engine)
 
     async def ping(self) -> bool:
         try:

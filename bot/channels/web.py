@@ -62,8 +62,16 @@ def parse_message(raw: bytes) -> IncomingMessage:
     municipality = metadata.get("municipality")
     if municipality is not None and (not isinstance(municipality, str) or municipality not in municipality_ids()):
         raise ApiError(400, f"unknown 'metadata.municipality'; expected one of: {', '.join(municipality_ids())}")
+    hints = metadata.get("browser_languages") or []
+    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+        raise ApiError(400, "'metadata.browser_languages' must be a list of language tags")
     return IncomingMessage(
-        channel=CHANNEL, sender=sender, text=text, language_hint=language or None, municipality=municipality
+        channel=CHANNEL,
+        sender=sender,
+        text=text,
+        language=language or None,
+        municipality=municipality,
+        hints=tuple(hints[:10]),
     )
 
 

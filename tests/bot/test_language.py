@@ -35,3 +35,36 @@ def test_clear_sentences_are_recognised(detector: LanguageDetector, text: str, e
 @pytest.mark.parametrize("text", ["ok", "BankID", "112", "👍", "???", "hej"])
 def test_short_or_ambiguous_text_is_not_guessed(detector: LanguageDetector, text: str) -> None:
     assert detector.detect(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("förening sidee baan ugu biiraa", "so"),
+        ("بدي اعرف عن vårdcentral وين", "ar"),
+        ("akut tandvård где находится", "ru"),
+        ("Skatteverket ኣበይ ኣሎ ንዝብል", "ti"),
+    ],
+)
+def test_swedish_loanwords_do_not_decide_the_language(detector: LanguageDetector, text: str, expected: str) -> None:
+    detection = detector.detect(text)
+    assert detection is not None and detection.code == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        ("Wie bekomme ich eine Wohnung in Stockholm?", "de"),
+        ("Comment obtenir un numéro personnel en Suède?", "fr"),
+        ("Merhaba, oturma izni nasıl alırım?", "tr"),
+        ("我想申请瑞典的身份证", "zh"),
+    ],
+)
+def test_unsupported_languages_are_named(detector: LanguageDetector, text: str, other: str) -> None:
+    detection = detector.detect(text)
+    assert detection is not None and detection.code is None and detection.other == other
+
+
+def test_norwegian_is_answered_in_swedish(detector: LanguageDetector) -> None:
+    detection = detector.detect("Hvordan får jeg et personnummer i Sverige?")
+    assert detection is not None and detection.code == "sv"

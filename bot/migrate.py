@@ -1,0 +1,38 @@
+"""Bring the gateway's database to the newest schema with Alembic, at start-up.
+
+Runs on the gateway's own engine (SQLite or PostgreSQL alike). A database made before
+migrations existed (tables but no version) is stamped as the first revision, then
+upgraded, so no data is lost.
+"""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lotsen.paths import ROOT
+
+MIGRATIONS = ROOT / "bot" / "migrations"
+FIRST_REVISION = "0001"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config(connection)
+    tables = set(inspect(connection).get_table_names())
+    if "conversations" in tables and "alembic_version" not in tables:
+        command.stamp(config, FIRST_REVISION)
+    command.upgrade(config, "head")
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
