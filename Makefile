@@ -8,7 +8,8 @@ SHELL := /bin/bash
 APP_VENV   := .venv
 RASA_VENV  := .venv-rasa
 APP_PY     := $(APP_VENV)/bin/python
-RASA       := env RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore $(RASA_VENV)/bin/rasa
+RASA_ENV   := env RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONWARNINGS=ignore TF_CPP_MIN_LOG_LEVEL=2
+RASA       := $(RASA_ENV) $(RASA_VENV)/bin/rasa
 PIP_FLAGS  := --quiet --disable-pip-version-check
 TRAIN_DATA := data/nlu data/rules data/stories
 PO_FILES   := $(wildcard lotsen/locale/*/LC_MESSAGES/messages.po)
@@ -76,8 +77,15 @@ integration: install train ## Integration tests against the real three-process s
 test: install train lint typecheck validate check-data ## Everything CI runs: lint, types, data checks, unit and integration tests
 	$(APP_PY) -m pytest
 
-evaluate: ## NLU evaluation per language (not built yet: issue 3)
-	@echo "make evaluate is not built yet (issue 3: multilingual NLU evaluation)." >&2; exit 2
+EVAL_CONFIGS   ?= config.yml evaluation/configs/lotsen_logreg.yml evaluation/configs/rasa_default.yml
+EVAL_HELD_ONLY ?= evaluation/configs/rasa_default.yml
+EVAL_FOLDS     ?= 3
+
+evaluate: install ## NLU evaluation per language, ours beside Rasa's default pipeline → reports/nlu/ (slow: ~1 h)
+	$(RASA_ENV) $(RASA_VENV)/bin/python evaluation/nlu_eval.py --configs $(EVAL_CONFIGS) \
+	  --held-out-only $(EVAL_HELD_ONLY) --folds $(EVAL_FOLDS)
+	$(APP_PY) evaluation/langid_eval.py
+	$(APP_PY) evaluation/report.py
 
 bench: ## Latency/throughput benchmark (not built yet: issue 8)
 	@echo "make bench is not built yet (issue 8: benchmark)." >&2; exit 2

@@ -22,10 +22,13 @@ from bot.db import Conversation, Database, Message, get_or_create_conversation
 from bot.language import LanguageDetector, LanguageState, next_language_state
 from lotsen.i18n import N_, t
 from lotsen.languages import language_buttons, languages, negotiate, parse_choice
+from lotsen.paths import DATA_DIR
+from lotsen_nlu.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_COMMAND = "/language"
+EMERGENCY_NOTICE = N_("If someone's life or health is in danger, call 112 now.")
 
 
 @dataclass
@@ -85,6 +88,7 @@ class ConversationService:
         self.actions = actions
         self.detector = detector
         self.default_language = default_language
+        self.lexicon = Lexicon.load(DATA_DIR / "lexicon")
 
     async def _record_incoming(self, incoming: IncomingMessage) -> Turn:
         """Store the message first, so it is never lost; settle the conversation's language.
@@ -126,7 +130,8 @@ class ConversationService:
             # Handoff (issue 5): staff answer; the message is stored and waits for them.
             return Reply(incoming.sender, language, conversation.mode)
 
-        if turn.state.unsupported:
+        emergency = self.lexicon.emergency_match(incoming.text) is not None
+        if turn.state.unsupported and not emergency:
             messages, author = [unsupported_language_notice(turn.state.unsupported)], "system"
         elif parse_choice(incoming.text):
             messages, author = [self._confirm_language(language)], "system"
@@ -136,6 +141,9 @@ class ConversationService:
         else:
             messages, author, directives = await self._ask_rasa(conversation, incoming.text, language)
             language = await self._apply(conversation, directives) or language
+            if emergency and author == "system":
+                # Rasa could not answer a possible emergency: the 112 guidance comes first anyway.
+                messages.insert(0, OutgoingMessage(t(language, EMERGENCY_NOTICE)))
 
         await self._store_replies(conversation, author, messages)
         return Reply(incoming.sender, language, conversation.mode, messages)

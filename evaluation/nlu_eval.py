@@ -97,8 +97,14 @@ def train_and_predict(
         results = []
         for example in test:
             parsed = await agent.parse_message(example["text"])
+            ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"][:5]
             results.append(
-                {**example, "predicted": parsed["intent"]["name"], "confidence": parsed["intent"]["confidence"]}
+                {
+                    **example,
+                    "predicted": parsed["intent"]["name"],
+                    "confidence": parsed["intent"]["confidence"],
+                    "ranking": [[r["name"], round(float(r["confidence"]), 4)] for r in ranking],
+                }
             )
         return results
 
@@ -169,6 +175,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--configs", nargs="+", default=["config.yml", "evaluation/configs/rasa_default.yml"])
     parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument(
+        "--held-out-only", nargs="*", default=[], help="configs evaluated on the held-out split only (slow ones)"
+    )
     parser.add_argument("--holdout", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", default="reports/nlu")
@@ -188,7 +197,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             held_predictions, seconds = train_and_predict(ROOT / config, pool, held, Path(tmp) / "holdout")
             cv_predictions: list[dict[str, Any]] = []
-            for i, fold in enumerate(folds):
+            for i, fold in enumerate([] if config in args.held_out_only else folds):
                 train = [e for j, f in enumerate(folds) if j != i for e in f]
                 print(f"[{name}] cross-validation fold {i + 1}/{len(folds)}…", flush=True)
                 predictions, _ = train_and_predict(ROOT / config, train, fold, Path(tmp) / f"fold{i}")
@@ -199,8 +208,9 @@ def main() -> int:
             "train_seconds_holdout": round(seconds, 1),
             "held_out": scores(held_predictions),
             "cross_validation": scores(cv_predictions) if cv_predictions else {},
-            "folds": args.folds,
+            "folds": 0 if config in args.held_out_only else args.folds,
             "held_out_predictions": held_predictions,
+            "cv_predictions": cv_predictions,
         }
         (out / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
         confusion_image(held_predictions, out / f"confusion_{name}.png", f"{name}: held-out intents, all languages")

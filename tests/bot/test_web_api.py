@@ -214,3 +214,90 @@ def test_index_page_serves_the_try_it_form(client: TestClient) -> None:
     script = page.text.split("<script>")[1]
     assert ".textContent" in script
     assert ".innerHTML" not in script
+
+
+def test_two_clear_messages_in_another_language_switch_it(client: TestClient) -> None:
+    assert post(client, {"sender": "sw", "text": "Hur skaffar jag ett personnummer?"}).json()["language"] == "sv"
+    assert post(client, {"sender": "sw", "text": "How do I register at a health centre?"}).json()["language"] == "sv"
+    assert post(client, {"sender": "sw", "text": "Where can I learn Swedish for free?"}).json()["language"] == "en"
+
+
+def test_language_button_payload_switches_without_asking_rasa(client: TestClient, backends: FakeBackends) -> None:
+    post(client, {"sender": "pick", "text": "Hur skaffar jag ett personnummer?"})
+    received = len(backends.received)
+    response = post(client, {"sender": "pick", "text": '/choose_language{"language":"so"}'}).json()
+    assert response["language"] == "so"
+    assert response["messages"] == [
+        {"text": t("so", "OK, I will write in {language} from now on.", language="Soomaali"), "buttons": []}
+    ]
+    assert len(backends.received) == received
+    post(client, {"sender": "pick", "text": "hej"})
+    assert backends.received[-1]["metadata"]["language"] == "so"
+
+
+def test_language_command_offers_every_language_in_its_own_name(client: TestClient, backends: FakeBackends) -> None:
+    response = post(client, {"sender": "cmd", "text": "/language"}).json()
+    buttons = response["messages"][0]["buttons"]
+    assert [b["title"] for b in buttons] == [
+        "Svenska",
+        "English",
+        "العربية",
+        "فارسی",
+        "Soomaali",
+        "ትግርኛ",
+        "Українська",
+        "Русский",
+    ]
+    assert buttons[2]["payload"] == '/choose_language{"language":"ar"}'
+    assert backends.received == []
+
+
+def test_unsupported_language_gets_english_and_swedish_notice(client: TestClient, backends: FakeBackends) -> None:
+    response = post(client, {"sender": "de", "text": "Wie bekomme ich eine Wohnung in Stockholm?"}).json()
+    text = response["messages"][0]["text"]
+    assert text.splitlines() == [
+        t("en", "Sorry, I cannot read {language} yet. I understand these languages: {names}.", language="German",
+          names="Svenska, English, العربية, فارسی, Soomaali, ትግርኛ, Українська, Русский"),
+        t("sv", "Sorry, I cannot read {language} yet. I understand these languages: {names}.", language="tyska",
+          names="Svenska, English, العربية, فارسی, Soomaali, ትግርኛ, Українська, Русский"),
+    ]  # fmt: skip
+    assert len(response["messages"][0]["buttons"]) == 8
+    assert backends.received == []
+    assert stored_messages(client, "de")[0] == ("user", "Wie bekomme ich eine Wohnung in Stockholm?")
+
+
+def test_action_can_set_the_language_through_a_custom_message(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_replies = [
+        {"recipient_id": "web:x", "custom": {"set_language": "uk"}},
+        {"recipient_id": "web:x", "text": "Добре"},
+    ]
+    response = post(client, {"sender": "ask-uk", "text": "kan du prata ukrainska med mig?"}).json()
+    assert response["language"] == "uk"
+    assert response["messages"] == [{"text": "Добре", "buttons": []}]
+    backends.rasa_replies = [{"recipient_id": "web:x", "text": "ok"}]
+    post(client, {"sender": "ask-uk", "text": "ok"})
+    assert backends.received[-1]["metadata"]["language"] == "uk"
+
+
+def test_browser_languages_are_a_hint_for_a_new_conversation(client: TestClient) -> None:
+    body = {"sender": "browser", "text": "BankID", "metadata": {"browser_languages": ["ti-ER", "en"]}}
+    assert post(client, body).json()["language"] == "ti"
+
+
+def test_browser_languages_must_be_a_list_of_strings(client: TestClient) -> None:
+    response = post(client, {"sender": "b", "text": "hej", "metadata": {"browser_languages": "sv"}})
+    assert response.status_code == 400
+    assert "browser_languages" in response.json()["error"]
+
+
+def test_emergency_gets_112_first_even_when_rasa_is_down(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_mode = "refused"
+    response = post(client, {"sender": "sos", "text": "min pappa andas inte", "metadata": {"language": "sv"}}).json()
+    assert response["messages"][0]["text"] == t("sv", "If someone's life or health is in danger, call 112 now.")
+    assert "112" in response["messages"][0]["text"]
+
+
+def test_emergency_in_any_language_is_never_refused_as_unsupported(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_replies = [{"recipient_id": "web:x", "text": "112"}]
+    post(client, {"sender": "sos2", "text": "my friend is unconscious and not breathing"})
+    assert backends.received[-1]["message"] == "my friend is unconscious and not breathing"

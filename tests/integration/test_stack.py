@@ -14,10 +14,14 @@ from tests.helpers.stack import health, say, wait_for
 pytestmark = pytest.mark.integration
 
 
-def bankid_answer(language: str) -> list[str]:
-    topic = load_bank(KNOWLEDGE_DIR).by_intent("ask_bankid")
+def answer(intent: str, language: str) -> list[str]:
+    topic = load_bank(KNOWLEDGE_DIR).by_intent(intent)
     assert topic is not None
     return topic.answers[language]
+
+
+def bankid_answer(language: str) -> list[str]:
+    return answer("ask_bankid", language)
 
 
 def test_before_rasa_is_up_health_and_replies_say_starting(stack: Stack) -> None:
@@ -49,12 +53,14 @@ def test_swedish_bankid_question_gets_the_swedish_answer(stack: Stack) -> None:
 def test_english_bankid_question_gets_the_english_answer(stack: Stack) -> None:
     reply = say(stack, "it-en", "How can I get BankID?")
     assert reply["language"] == "en"
-    assert [m["text"] for m in reply["messages"]][:3] == bankid_answer("en")
+    assert [m["text"] for m in reply["messages"]][: len(bankid_answer("en"))] == bankid_answer("en")
 
 
 def test_greeting_and_off_topic_in_swedish(stack: Stack) -> None:
     greeting = say(stack, "it-greet", "hejsan", language="sv")
-    assert greeting["messages"][0]["buttons"] == [{"title": "BankID", "payload": "/ask_bankid"}]
+    buttons = greeting["messages"][0]["buttons"]
+    assert buttons[0] == {"title": "BankID", "payload": "/ask_bankid"}
+    assert len(buttons) == 12
     off_topic = say(stack, "it-greet", "vem vann matchen igår?")
     assert off_topic["messages"][0]["text"] == t(
         "sv",
@@ -85,10 +91,41 @@ def test_action_server_down_then_back(stack: Stack) -> None:
     stack.restart("actions")
     wait_for(lambda: (r := health(stack)) is not None and r.status_code == 200, timeout=60)
     again = say(stack, "it-fault", "How do I get BankID?")
-    assert [m["text"] for m in again["messages"]][:3] == bankid_answer("en")
+    assert [m["text"] for m in again["messages"]][: len(bankid_answer("en"))] == bankid_answer("en")
 
 
 def test_bad_input_is_rejected_by_the_running_gateway(stack: Stack) -> None:
     response = httpx.post(f"{stack.config.gateway_url}/api/messages", content=b"{oops", timeout=5)
     assert response.status_code == 400
     assert response.json() == {"error": "body must be valid JSON"}
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("so", "aabbahay ma neefsanayo, maxaan sameeyaa"),
+        ("ar", "صديقي فاقد الوعي ولا يتنفس"),
+        ("sv", "det brinner i min lägenhet"),
+    ],
+)
+def test_emergency_starts_with_112(stack: Stack, language: str, text: str) -> None:
+    reply = say(stack, f"it-sos-{language}", text)
+    assert reply["language"] == language
+    first = reply["messages"][0]["text"]
+    assert first == answer("ask_emergency", language)[0]
+    assert "112" in first
+
+
+def test_unsupported_language_is_told_in_english_and_swedish(stack: Stack) -> None:
+    reply = say(stack, "it-de", "Wie bekomme ich eine Wohnung in Stockholm?")
+    lines = reply["messages"][0]["text"].splitlines()
+    assert lines[0].startswith("Sorry, I cannot read German yet.")
+    assert len(reply["messages"][0]["buttons"]) == 8
+
+
+def test_asking_for_a_language_in_words_switches_it(stack: Stack) -> None:
+    say(stack, "it-lang", "Hur skaffar jag ett personnummer?")
+    reply = say(stack, "it-lang", "kan du skriva på engelska?")
+    assert reply["language"] == "en"
+    assert reply["messages"][-1]["text"] == t("en", "OK, I will write in {language} from now on.", language="English")
+    assert say(stack, "it-lang", "hej")["language"] == "en"

@@ -1,0 +1,145 @@
+"""Write reports/nlu/README.md from the evaluation results (`make evaluate`, last step).
+
+Reads reports/nlu/<pipeline>.json (nlu_eval.py) and langid.json (langid_eval.py). Also
+replays the stored intent rankings at other fallback thresholds, so the threshold in
+config.yml is a measured choice, not a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "reports" / "nlu"
+REJECTED = {"out_of_scope", "nlu_fallback"}
+LANGS = ["sv", "en", "ar", "fa", "so", "ti", "uk", "ru"]
+TARGETS = "macro-F1 ≥ 0.95 per language · emergency recall 1.00 · out-of-scope rejection ≥ 0.90 · language ID ≥ 0.98"
+
+
+def fmt(value: Any) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def table(results: dict[str, dict[str, Any]], key: str) -> str:
+    names = list(results)
+    lines = ["| language | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for lang in LANGS:
+        lines.append(f"| {lang} | " + " | ".join(fmt(results[n].get(lang, {}).get(key)) for n in names) + " |")
+    return "\n".join(lines)
+
+
+def replay(predictions: list[dict[str, Any]], threshold: float, ambiguity: float) -> list[str]:
+    """What the pipeline would have predicted with another fallback threshold."""
+    predicted = []
+    for p in predictions:
+        ranking = p.get("ranking") or []
+        guard_fired = p["predicted"] == "ask_emergency" and ranking and ranking[0] == ["ask_emergency", 1.0]
+        if guard_fired or not ranking:
+            predicted.append(p["predicted"])
+            continue
+        top = ranking[0][1]
+        second = ranking[1][1] if len(ranking) > 1 else 0.0
+        predicted.append(ranking[0][0] if top >= threshold and top - second >= ambiguity else "nlu_fallback")
+    return predicted
+
+
+def sweep(predictions: list[dict[str, Any]]) -> str:
+    lines = [
+        "| threshold | correct | said “did not understand” | confident wrong | out-of-scope rejected "
+        "| emergency recall |",
+        "|---|---|---|---|---|---|",
+    ]
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        predicted = replay(predictions, threshold, 0.1)
+        pairs = list(zip(predictions, predicted, strict=True))
+        in_scope = [(p, q) for p, q in pairs if p["intent"] != "out_of_scope"]
+        oos = [(p, q) for p, q in pairs if p["intent"] == "out_of_scope"]
+        emergency = [(p, q) for p, q in pairs if p["intent"] == "ask_emergency"]
+        correct = sum(p["intent"] == q for p, q in pairs) / len(pairs)
+        fallback = sum(q == "nlu_fallback" for _, q in in_scope) / len(in_scope)
+        wrong = sum(q not in REJECTED and q != p["intent"] for p, q in in_scope) / len(in_scope)
+        rejected = sum(q in REJECTED for _, q in oos) / len(oos)
+        recall = sum(q == "ask_emergency" for _, q in emergency) / len(emergency)
+        lines.append(
+            f"| {threshold:.1f} | {correct:.2f} | {fallback:.2f} | {wrong:.2f} | {rejected:.2f} | {recall:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(OUT.glob("*.json"))}
+    langid = reports.pop("langid", None)
+    reports.pop("split", None)
+    if not reports:
+        print("no evaluation results in reports/nlu; run `make evaluate`", file=sys.stderr)
+        return 1
+    held = {name: r["held_out"] for name, r in reports.items()}
+    cv = {name: r["cross_validation"] for name, r in reports.items() if r.get("cross_validation")}
+    parts = [
+        "# NLU evaluation",
+        "",
+        "Written by `make evaluate` (evaluation/). One model serves all eight languages; figures are",
+        "broken down by the language of each example. 20 % of the examples, stratified by language",
+        "and intent, are held out and never trained on; cross-validation (where a pipeline has it)",
+        "runs on the other 80 %. Every pipeline sees the same splits. `nlu_fallback` (the bot says",
+        "it did not understand) counts as wrong for in-scope messages and as rejected for out-of-scope ones.",
+        "",
+        f"Targets: {TARGETS}.",
+        "",
+        "Pipelines: "
+        + ", ".join(f"`{n}` ({r['config']}, {r['train_seconds_holdout']:.0f} s to train)" for n, r in reports.items()),
+        "",
+        "## Macro-F1 per language, held-out",
+        table(held, "macro_f1"),
+    ]
+    if cv:
+        parts += ["", "## Macro-F1 per language, cross-validation", table(cv, "macro_f1")]
+    parts += [
+        "",
+        "## Emergency recall (held-out)",
+        table(held, "emergency_recall"),
+        "",
+        "## Out-of-scope rejection (held-out)",
+        table(held, "oos_rejection"),
+        "",
+        "## Confident wrong answers (held-out): a topic answered that was not asked about",
+        table(held, "confident_wrong"),
+    ]
+    for name, r in reports.items():
+        predictions = r["held_out_predictions"] + r.get("cv_predictions", [])
+        if any("ranking" in p for p in predictions):
+            parts += [
+                "",
+                f"## `{name}`: fallback threshold replayed on held-out + cross-validation predictions",
+                sweep(predictions),
+            ]
+        parts += ["", f"![confusion matrix {name}](confusion_{name}.png)"]
+    if langid:
+        overall = langid["overall"]
+        parts += [
+            "",
+            "## Language identification (gateway detector, messages of 3+ words)",
+            f"Overall {overall['accuracy']:.3f} on {overall['messages']} messages; "
+            f"{overall['native_script_accuracy']:.3f} on the {overall['native_script_messages']} written in the "
+            "language's own script (the rest are Arabic, Persian, Russian or Ukrainian in Latin letters).",
+            "",
+            "| language | messages | accuracy | native script | accuracy |",
+            "|---|---|---|---|---|",
+        ]
+        for lang in LANGS:
+            row = langid.get(lang)
+            if row:
+                parts.append(
+                    f"| {lang} | {row['messages']} | {row['accuracy']:.3f} | {row['native_script_messages']} | "
+                    f"{fmt(row['native_script_accuracy'])} |"
+                )
+    (OUT / "README.md").write_text("\n".join(parts) + "\n", encoding="utf-8")
+    print(f"wrote {OUT / 'README.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

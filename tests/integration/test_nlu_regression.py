@@ -1,0 +1,68 @@
+"""The trained model still understands held-out messages in every language.
+
+tests/data/nlu_regression.yml holds 30 messages per language that were never trained
+on. The floors are looser than the targets in reports/nlu/ (which `make evaluate`
+measures): they catch a broken model or a data regression, not noise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from lotsen.paths import ROOT
+from lotsen.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+ACCURACY_FLOOR = 0.70  # per language, all intents
+EMERGENCY_FLOOR = 0.90  # over all languages
+REJECTED = {"out_of_scope", "nlu_fallback"}
+
+
+def parse(stack: Stack, text: str) -> dict[str, Any]:
+    response = httpx.post(
+        f"http://127.0.0.1:{stack.config.rasa_port}/model/parse",
+        params={"token": stack.config.rasa_token},
+        json={"text": text},
+        timeout=30,
+    )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture(scope="module")
+def predictions(stack: Stack) -> dict[str, list[tuple[str, str, str]]]:
+    cases = yaml.safe_load((ROOT / "tests" / "data" / "nlu_regression.yml").read_text(encoding="utf-8"))
+    found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for language, items in cases.items():
+        for item in items:
+            found[language].append((item["text"], item["intent"], parse(stack, item["text"])["intent"]["name"]))
+    return found
+
+
+def test_every_language_is_understood(predictions: dict[str, list[tuple[str, str, str]]]) -> None:
+    accuracy = {
+        language: sum(expected == got for _, expected, got in rows) / len(rows)
+        for language, rows in predictions.items()
+    }
+    assert set(accuracy) == {"sv", "en", "ar", "fa", "so", "ti", "uk", "ru"}
+    below = {language: round(value, 2) for language, value in accuracy.items() if value < ACCURACY_FLOOR}
+    assert not below, f"accuracy below {ACCURACY_FLOOR}: {below}"
+
+
+def test_emergencies_are_recognised(predictions: dict[str, list[tuple[str, str, str]]]) -> None:
+    rows = [row for rows in predictions.values() for row in rows if row[1] == "ask_emergency"]
+    missed = [text for text, _, got in rows if got != "ask_emergency"]
+    assert 1 - len(missed) / len(rows) >= EMERGENCY_FLOOR, missed
+
+
+def test_off_topic_is_never_answered_as_a_topic(predictions: dict[str, list[tuple[str, str, str]]]) -> None:
+    rows = [row for rows in predictions.values() for row in rows if row[1] == "out_of_scope"]
+    answered = [(text, got) for text, _, got in rows if got not in REJECTED]
+    assert len(answered) / len(rows) <= 0.2, answered
