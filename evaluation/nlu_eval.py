@@ -114,7 +114,7 @@ def train_and_predict(
 
 
 def scores(predictions: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-language macro-F1 over the true intents, plus the safety figures."""
+    """Per-language macro-F1 over the true intents (fallback = rejected), plus the safety figures."""
     from sklearn.metrics import f1_score
 
     by_lang: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -123,7 +123,10 @@ def scores(predictions: list[dict[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for lang, items in sorted(by_lang.items()):
         truth = [p["intent"] for p in items]
-        predicted = [p["predicted"] for p in items]
+        # "I did not understand" and "I cannot help with that" are the same outcome for an
+        # off-topic message (no topic is answered), so both count as out_of_scope here; for
+        # an in-scope message a fallback stays an error.
+        predicted = ["out_of_scope" if p["predicted"] in REJECTED else p["predicted"] for p in items]
         labels = sorted(set(truth))
         oos = [p for p in items if p["intent"] == "out_of_scope"]
         emergencies = [p for p in items if p["intent"] == EMERGENCY]
@@ -181,9 +184,19 @@ def main() -> int:
     parser.add_argument("--holdout", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", default="reports/nlu")
+    parser.add_argument("--rescore", action="store_true", help="recompute scores from stored predictions only")
     args = parser.parse_args()
 
     out = ROOT / args.out
+    if args.rescore:
+        for path in sorted(out.glob("*.json")):
+            report = json.loads(path.read_text(encoding="utf-8"))
+            if "held_out_predictions" in report:
+                report["held_out"] = scores(report["held_out_predictions"])
+                if report.get("cv_predictions"):
+                    report["cross_validation"] = scores(report["cv_predictions"])
+                path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        return 0
     out.mkdir(parents=True, exist_ok=True)
     examples = load_examples(ROOT / "data" / "nlu")
     pool, held = stratified_split(examples, args.holdout, args.seed)

@@ -58,7 +58,9 @@ def sweep(predictions: list[dict[str, Any]]) -> str:
         in_scope = [(p, q) for p, q in pairs if p["intent"] != "out_of_scope"]
         oos = [(p, q) for p, q in pairs if p["intent"] == "out_of_scope"]
         emergency = [(p, q) for p, q in pairs if p["intent"] == "ask_emergency"]
-        correct = sum(p["intent"] == q for p, q in pairs) / len(pairs)
+        correct = sum(p["intent"] == q or (p["intent"] == "out_of_scope" and q in REJECTED) for p, q in pairs) / len(
+            pairs
+        )
         fallback = sum(q == "nlu_fallback" for _, q in in_scope) / len(in_scope)
         wrong = sum(q not in REJECTED and q != p["intent"] for p, q in in_scope) / len(in_scope)
         rejected = sum(q in REJECTED for _, q in oos) / len(oos)
@@ -85,7 +87,8 @@ def main() -> int:
         "broken down by the language of each example. 20 % of the examples, stratified by language",
         "and intent, are held out and never trained on; cross-validation (where a pipeline has it)",
         "runs on the other 80 %. Every pipeline sees the same splits. `nlu_fallback` (the bot says",
-        "it did not understand) counts as wrong for in-scope messages and as rejected for out-of-scope ones.",
+        "it did not understand) counts as wrong for an in-scope message; for an off-topic message it counts",
+        "as out_of_scope, since both replies answer no topic and offer the topics and a person.",
         "",
         f"Targets: {TARGETS}.",
         "",
