@@ -20,6 +20,7 @@ from lotsen.paths import KNOWLEDGE_DIR
 
 log = logging.getLogger(__name__)
 
+EMERGENCY_INTENT = "ask_emergency"
 # One store per action-server process; it reloads edited files on the next question.
 STORE = KnowledgeStore(KNOWLEDGE_DIR)
 
@@ -40,11 +41,18 @@ class ActionAnswerTopic(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         language = conversation_language(tracker)
         intent = latest_intent(tracker) or ""
-        answer = self.store.get().answer(intent, language)
+        bank = self.store.get()
+        answer = bank.answer(intent, language)
         if answer is None:
             log.error("no knowledge topic for intent %r", intent)
             return [FollowupAction(ACTION_NOT_UNDERSTOOD)]
 
+        latest = tracker.latest_message or {}
+        if latest.get("possible_emergency") and intent != EMERGENCY_INTENT:
+            # The 112 guidance comes first, then the answer to what was asked.
+            emergency = bank.answer(EMERGENCY_INTENT, language)
+            if emergency is not None:
+                dispatcher.utter_message(text=emergency.messages[0])
         if answer.is_fallback(language):
             log.warning("topic %s has no %s answer; sent %s", answer.topic.id, language, answer.language)
             name = languages()[answer.language].locale.get_display_name(languages()[language].locale)

@@ -104,6 +104,7 @@ def train_and_predict(
                     "predicted": parsed["intent"]["name"],
                     "confidence": parsed["intent"]["confidence"],
                     "ranking": [[r["name"], round(float(r["confidence"]), 4)] for r in ranking],
+                    "possible_emergency": bool(parsed.get("possible_emergency")),
                 }
             )
         return results
@@ -111,6 +112,10 @@ def train_and_predict(
     predictions = asyncio.run(parse_all())
     shutil.rmtree(work, ignore_errors=True)
     return predictions, seconds
+
+
+def gets_112(prediction: dict[str, Any]) -> bool:
+    return bool(prediction["predicted"] == EMERGENCY or prediction.get("possible_emergency"))
 
 
 def scores(predictions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -136,9 +141,11 @@ def scores(predictions: list[dict[str, Any]]) -> dict[str, Any]:
             "macro_f1": round(float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)), 4),
             "accuracy": round(sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(items), 4),
             "oos_rejection": round(sum(p["predicted"] in REJECTED for p in oos) / len(oos), 4) if oos else None,
-            "emergency_recall": round(sum(p["predicted"] == EMERGENCY for p in emergencies) / len(emergencies), 4)
+            # The 112 guidance comes first: as the answer, or before the answer to another topic.
+            "emergency_recall": round(sum(gets_112(p) for p in emergencies) / len(emergencies), 4)
             if emergencies
             else None,
+            "false_112": round(sum(gets_112(p) for p in items if p["intent"] != EMERGENCY) / len(items), 4),
             # A confident wrong answer: a topic answered that was not asked about.
             "confident_wrong": round(
                 sum(p["predicted"] not in REJECTED and p["predicted"] != p["intent"] for p in in_scope) / len(in_scope),

@@ -64,7 +64,7 @@ def sweep(predictions: list[dict[str, Any]]) -> str:
         fallback = sum(q == "nlu_fallback" for _, q in in_scope) / len(in_scope)
         wrong = sum(q not in REJECTED and q != p["intent"] for p, q in in_scope) / len(in_scope)
         rejected = sum(q in REJECTED for _, q in oos) / len(oos)
-        recall = sum(q == "ask_emergency" for _, q in emergency) / len(emergency)
+        recall = sum(q == "ask_emergency" or bool(p.get("possible_emergency")) for p, q in emergency) / len(emergency)
         lines.append(
             f"| {threshold:.1f} | {correct:.2f} | {fallback:.2f} | {wrong:.2f} | {rejected:.2f} | {recall:.2f} |"
         )
@@ -102,8 +102,11 @@ def main() -> int:
         parts += ["", "## Macro-F1 per language, cross-validation", table(cv, "macro_f1")]
     parts += [
         "",
-        "## Emergency recall (held-out)",
+        "## Emergency recall (held-out): the 112 guidance came first",
         table(held, "emergency_recall"),
+        "",
+        "## 112 line shown for a message that was not an emergency (held-out, share of all messages)",
+        table(held, "false_112"),
         "",
         "## Out-of-scope rejection (held-out)",
         table(held, "oos_rejection"),

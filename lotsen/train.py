@@ -19,6 +19,10 @@ from lotsen.paths import MODELS_DIR, RASA_VENV, ROOT
 
 TRAINING_FILES = ("config.yml", "domain.yml")
 TRAINING_DIRS = ("data/nlu", "data/rules", "data/stories")
+# Not training data, but the code of the model's own components (the folding tokenizer
+# shapes the features), so a change to it must produce a new model too. The emergency
+# lexicon is read when Rasa starts, so editing it needs a restart, not a retraining.
+MODEL_DEPENDENCIES = ("lotsen_nlu",)
 KEEP_MODELS = 3
 
 
@@ -26,6 +30,9 @@ def training_inputs(root: Path = ROOT) -> list[Path]:
     files = [root / name for name in TRAINING_FILES]
     for directory in TRAINING_DIRS:
         files.extend(p for p in (root / directory).rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml"})
+    for directory in MODEL_DEPENDENCIES:
+        if (root / directory).exists():
+            files.extend(p for p in (root / directory).rglob("*") if p.is_file() and p.suffix == ".py")
     return sorted(files)
 
 

@@ -3,9 +3,11 @@
 - `FoldingTokenizer`: Rasa's whitespace tokenizer, with each token's lemma folded
   (see normalize.py) so the featurizers see one spelling for many. The token text and
   offsets stay the user's own.
-- `EmergencyGuard`: after the classifiers, a message containing an emergency term from
-  `data/lexicon/` becomes `ask_emergency` whatever the model thought, so a possible
-  emergency always gets the 112 guidance first — even when the model was unsure.
+- `EmergencyGuard`: after the classifiers, flags a possible emergency — a term from
+  `data/lexicon/`, or the model giving `ask_emergency` even a small probability — so the
+  112 guidance always comes first. If the model is confident the person asks about
+  another topic ("urgent dentist"), the intent stays and the answer follows the 112 line
+  (`possible_emergency` in the parse data); otherwise the intent becomes `ask_emergency`.
 """
 
 from __future__ import annotations
@@ -42,14 +44,25 @@ class FoldingTokenizer(WhitespaceTokenizer):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EmergencyGuard(GraphComponent):
-    """Route any message with an emergency term to the emergency intent."""
+    """Make sure a possible emergency is never missed (see the module docstring)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"lexicon_dir": "data/lexicon", "intent": "ask_emergency"}
+        return {
+            "lexicon_dir": "data/lexicon",
+            "intent": "ask_emergency",
+            # The model's probability for the emergency intent that counts as "possible".
+            "min_model_confidence": 0.1,
+            # A topic intent at least this confident keeps its answer, after the 112 line.
+            "keep_topic_confidence": 0.5,
+            "topic_prefix": "ask_",
+        }
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent = config["intent"]
+        self.min_model_confidence = float(config["min_model_confidence"])
+        self.keep_topic_confidence = float(config["keep_topic_confidence"])
+        self.topic_prefix = config["topic_prefix"]
         directory = Path(config["lexicon_dir"])
         self.lexicon = Lexicon.load(directory if directory.is_absolute() else ROOT / directory)
 
@@ -68,15 +81,38 @@ class EmergencyGuard(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            if not text or text.startswith("/"):
-                continue  # empty, or a button payload naming its intent
-            term = self.lexicon.emergency_match(text)
-            current = (message.get(INTENT) or {}).get("name")
-            if term is None or current == self.intent:
-                continue
-            message.set(INTENT, {"name": self.intent, "confidence": 1.0}, add_to_output=True)
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self.intent]
-            message.set(INTENT_RANKING_KEY, [{"name": self.intent, "confidence": 1.0}, *ranking], add_to_output=True)
-            message.set("emergency_term", term, add_to_output=True)
+            self._check(message)
         return messages
+
+    def _check(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        if not text or text.startswith("/"):
+            return  # empty, or a button payload naming its intent
+        intent = message.get(INTENT) or {}
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        if intent.get("name") == self.intent:
+            return
+        term = self.lexicon.emergency_match(text)
+        model_says = any(
+            r.get("name") == self.intent and float(r.get("confidence") or 0) >= self.min_model_confidence
+            for r in ranking
+        )
+        if term is None and not model_says:
+            return
+        message.set("possible_emergency", True, add_to_output=True)
+        if term:
+            message.set("emergency_term", term, add_to_output=True)
+        best = next((r for r in ranking if r.get("name") != "nlu_fallback"), None)
+        keeps_topic = (
+            best is not None
+            and str(best.get("name", "")).startswith(self.topic_prefix)
+            and best.get("name") != self.intent
+            and float(best.get("confidence") or 0) >= self.keep_topic_confidence
+        )
+        if keeps_topic:
+            assert best is not None
+            message.set(INTENT, {"name": best["name"], "confidence": best["confidence"]}, add_to_output=True)
+            return
+        message.set(INTENT, {"name": self.intent, "confidence": 1.0}, add_to_output=True)
+        others = [r for r in ranking if r.get("name") != self.intent]
+        message.set(INTENT_RANKING_KEY, [{"name": self.intent, "confidence": 1.0}, *others], add_to_output=True)

@@ -103,3 +103,16 @@ async def test_invalid_edit_is_rejected_and_previous_answer_keeps_serving(store:
 def test_shipped_bank_loads() -> None:
     bank = load_bank(KNOWLEDGE_DIR)
     assert "ask_bankid" in bank.topics
+
+
+async def test_possible_emergency_gets_the_112_line_before_the_answer(store: KnowledgeStore) -> None:
+    tracker = tracker_for("ask_dental", "uk")
+    tracker.latest_message["possible_emergency"] = True
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic(store).run(dispatcher, tracker, {})
+    bank = store.get()
+    emergency, dental = bank.by_intent("ask_emergency"), bank.by_intent("ask_dental")
+    assert emergency is not None and dental is not None
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts[0] == emergency.answers["uk"][0]
+    assert texts[1 : 1 + len(dental.answers["uk"])] == dental.answers["uk"]

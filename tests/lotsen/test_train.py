@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 from lotsen.paths import ROOT
-from lotsen.train import TRAINING_DIRS, TRAINING_FILES, fingerprint
+from lotsen.train import MODEL_DEPENDENCIES, TRAINING_DIRS, TRAINING_FILES, fingerprint
 
 
 def copy_project(tmp_path: Path) -> Path:
     for name in TRAINING_FILES:
         shutil.copy(ROOT / name, tmp_path / name)
-    for directory in (*TRAINING_DIRS, "data/knowledge"):
+    for directory in (*TRAINING_DIRS, *MODEL_DEPENDENCIES, "data/knowledge", "data/lexicon"):
         shutil.copytree(ROOT / directory, tmp_path / directory)
     return tmp_path
 
@@ -27,6 +27,14 @@ def test_nlu_edit_changes_fingerprint(tmp_path: Path) -> None:
     before = fingerprint(project)
     with open(project / "data/nlu/sv/greet.yml", "a", encoding="utf-8") as f:
         f.write("      - hallåja\n")
+    assert fingerprint(project) != before
+
+
+def test_tokenizer_code_edit_changes_fingerprint(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    before = fingerprint(project)
+    with open(project / "lotsen_nlu/normalize.py", "a", encoding="utf-8") as f:
+        f.write("# changed\n")
     assert fingerprint(project) != before
 
 
