@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import names
 from actions.buttons import Button, human_button, suggested_topics, topic_buttons
 from actions.context import conversation_language
+from actions.emergency import STORE, emergency_first
 from lotsen.i18n import N_, t
 
 
@@ -30,6 +31,7 @@ class TranslatedReply(Action, metaclass=ABCMeta):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         language = conversation_language(tracker)
+        emergency_first(dispatcher, tracker, language, STORE)
         dispatcher.utter_message(text=t(language, self.message()), buttons=self.buttons(language, tracker))
         return []
 

@@ -12,17 +12,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.buttons import topic_buttons
 from actions.context import conversation_language, latest_intent
+from actions.emergency import STORE, emergency_first
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
 from lotsen.i18n import format_day, t
 from lotsen.knowledge import KnowledgeStore
 from lotsen.languages import languages
-from lotsen.paths import KNOWLEDGE_DIR
 
 log = logging.getLogger(__name__)
-
-EMERGENCY_INTENT = "ask_emergency"
-# One store per action-server process; it reloads edited files on the next question.
-STORE = KnowledgeStore(KNOWLEDGE_DIR)
 
 
 class ActionAnswerTopic(Action):
@@ -47,12 +43,7 @@ class ActionAnswerTopic(Action):
             log.error("no knowledge topic for intent %r", intent)
             return [FollowupAction(ACTION_NOT_UNDERSTOOD)]
 
-        latest = tracker.latest_message or {}
-        if latest.get("possible_emergency") and intent != EMERGENCY_INTENT:
-            # The 112 guidance comes first, then the answer to what was asked.
-            emergency = bank.answer(EMERGENCY_INTENT, language)
-            if emergency is not None:
-                dispatcher.utter_message(text=emergency.messages[0])
+        emergency_first(dispatcher, tracker, language, self.store)
         if answer.is_fallback(language):
             log.warning("topic %s has no %s answer; sent %s", answer.topic.id, language, answer.language)
             name = languages()[answer.language].locale.get_display_name(languages()[language].locale)

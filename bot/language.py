@@ -29,14 +29,14 @@ from lotsen.languages import Language, negotiate
 from lotsen.paths import DATA_DIR
 from lotsen_nlu.normalize import fold
 
-# Languages newcomers may write that Lotsen does not speak, in the scripts Lotsen reads.
+# Latin-script languages newcomers to Sweden often write that Lotsen does not speak (each
+# costs ~25 MB of models in the gateway; scripts no supported language uses need none).
 # Nordic neighbours are left out on purpose (see `detect_also` in data/languages.yml):
 # Norwegian or Danish is better answered in Swedish than refused. Languages that share
 # a script with a supported one and are easily confused with it on short text (Urdu,
 # Kazakh, Swahili) are left out too: a wrong refusal is worse than a wrong guess.
 OTHER_LANGUAGES = (
-    "GERMAN", "FRENCH", "SPANISH", "ITALIAN", "PORTUGUESE", "TURKISH", "POLISH", "DUTCH", "ROMANIAN",
-    "ALBANIAN", "BOSNIAN", "CROATIAN",
+    "GERMAN", "FRENCH", "SPANISH", "TURKISH", "POLISH", "BOSNIAN", "CROATIAN", "ROMANIAN", "ALBANIAN",
 )  # fmt: skip
 MIN_LETTERS = 4
 MIN_WORDS_TO_SWITCH = 3
@@ -96,13 +96,12 @@ class LanguageDetector:
             for script, codes in self._by_script.items()
             if len(codes) > 1
         }
-        # The broad detector only answers "is this a Latin-script language we do not speak?";
-        # low-accuracy mode keeps its memory small. Measured in reports/nlu/langid.json.
+        # The broad detector only answers "is this a Latin-script language we do not speak?".
+        # Low-accuracy mode would save memory but took short Swedish for German ("vem vann
+        # matchen igår?"); the list of other languages is kept short instead.
         self._others = {LinguaLanguage.from_str(name) for name in OTHER_LANGUAGES} - set(self._by_lingua) - close
         latin = [lingua_of[c] for c in self._by_script.get("LATIN", []) if c in lingua_of]
-        self._broad = (
-            LanguageDetectorBuilder.from_languages(*latin, *close, *self._others).with_low_accuracy_mode().build()
-        )
+        self._broad = LanguageDetectorBuilder.from_languages(*latin, *close, *self._others).build()
         self._loanwords = load_loanwords()
 
     def warm_up(self) -> None:

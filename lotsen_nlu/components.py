@@ -51,8 +51,10 @@ class EmergencyGuard(GraphComponent):
         return {
             "lexicon_dir": "data/lexicon",
             "intent": "ask_emergency",
-            # The model's probability for the emergency intent that counts as "possible".
-            "min_model_confidence": 0.1,
+            # The model's probability for the emergency intent that counts as "possible"
+            # (the 112 line comes first), and the one that makes it the answer.
+            "min_model_confidence": 0.2,
+            "override_confidence": 0.3,
             # A topic intent at least this confident keeps its answer, after the 112 line.
             "keep_topic_confidence": 0.5,
             "topic_prefix": "ask_",
@@ -61,6 +63,7 @@ class EmergencyGuard(GraphComponent):
     def __init__(self, config: dict[str, Any]) -> None:
         self.intent = config["intent"]
         self.min_model_confidence = float(config["min_model_confidence"])
+        self.override_confidence = float(config["override_confidence"])
         self.keep_topic_confidence = float(config["keep_topic_confidence"])
         self.topic_prefix = config["topic_prefix"]
         directory = Path(config["lexicon_dir"])
@@ -93,26 +96,24 @@ class EmergencyGuard(GraphComponent):
         if intent.get("name") == self.intent:
             return
         term = self.lexicon.emergency_match(text)
-        model_says = any(
-            r.get("name") == self.intent and float(r.get("confidence") or 0) >= self.min_model_confidence
-            for r in ranking
-        )
-        if term is None and not model_says:
+        model_p = max((float(r.get("confidence") or 0) for r in ranking if r.get("name") == self.intent), default=0.0)
+        if term is None and model_p < self.min_model_confidence:
             return
         message.set("possible_emergency", True, add_to_output=True)
         if term:
             message.set("emergency_term", term, add_to_output=True)
         best = next((r for r in ranking if r.get("name") != "nlu_fallback"), None)
-        keeps_topic = (
+        if (
             best is not None
             and str(best.get("name", "")).startswith(self.topic_prefix)
             and best.get("name") != self.intent
             and float(best.get("confidence") or 0) >= self.keep_topic_confidence
-        )
-        if keeps_topic:
-            assert best is not None
+        ):
+            # Clearly another topic ("urgent dentist"): its answer follows the 112 line.
             message.set(INTENT, {"name": best["name"], "confidence": best["confidence"]}, add_to_output=True)
             return
-        message.set(INTENT, {"name": self.intent, "confidence": 1.0}, add_to_output=True)
-        others = [r for r in ranking if r.get("name") != self.intent]
-        message.set(INTENT_RANKING_KEY, [{"name": self.intent, "confidence": 1.0}, *others], add_to_output=True)
+        if term or model_p >= self.override_confidence or intent.get("name") == "nlu_fallback":
+            message.set(INTENT, {"name": self.intent, "confidence": 1.0}, add_to_output=True)
+            others = [r for r in ranking if r.get("name") != self.intent]
+            message.set(INTENT_RANKING_KEY, [{"name": self.intent, "confidence": 1.0}, *others], add_to_output=True)
+        # Otherwise the intent stays (small talk, off topic) and its reply follows the 112 line.

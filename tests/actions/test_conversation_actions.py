@@ -76,3 +76,16 @@ async def test_unsupported_language_in_metadata_falls_back_to_swedish() -> None:
     await ActionGreet().run(swedish, tracker_for("greet", "sv"), {})
     await ActionGreet().run(klingon, tracker_for("greet", "tlh"), {})
     assert klingon.messages == swedish.messages
+
+
+async def test_possible_emergency_puts_the_112_line_before_small_talk() -> None:
+    from actions.emergency import STORE
+
+    tracker = tracker_for("out_of_scope", "ti")
+    tracker.latest_message["possible_emergency"] = True
+    dispatcher = CollectingDispatcher()
+    await ActionOutOfScope().run(dispatcher, tracker, {})
+    emergency = STORE.get().by_intent("ask_emergency")
+    assert emergency is not None
+    assert dispatcher.messages[0]["text"] == emergency.answers["ti"][0]
+    assert len(dispatcher.messages) == 2

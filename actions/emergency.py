@@ -1,0 +1,29 @@
+"""The 112 line that comes first whenever the NLU flags a possible emergency.
+
+The EmergencyGuard component (lotsen_nlu/components.py) marks the parse data with
+`possible_emergency`; every reply then starts with the first message of the emergency
+answer in the knowledge bank, in the conversation's language.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import Tracker
+
+from lotsen.knowledge import KnowledgeStore
+from lotsen.paths import KNOWLEDGE_DIR
+
+EMERGENCY_INTENT = "ask_emergency"
+# One store per action-server process; it reloads edited files on the next question.
+STORE = KnowledgeStore(KNOWLEDGE_DIR)
+
+
+def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker, language: str, store: KnowledgeStore) -> None:
+    """Utter the 112 line if this message may be an emergency and is not answered as one."""
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    if not latest.get("possible_emergency") or intent == EMERGENCY_INTENT:
+        return
+    answer = store.get().answer(EMERGENCY_INTENT, language)
+    if answer is not None:
+        dispatcher.utter_message(text=answer.messages[0])
