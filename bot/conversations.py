@@ -68,7 +68,7 @@ def unsupported_language_notice(other: str) -> OutgoingMessage:
         try:
             name = Locale.parse(other).get_display_name(code) or other
         except (ValueError, UnknownLocaleError):
-            name = other
+            name = t(code, "this language")
         notice = N_("Sorry, I cannot read {language} yet. I understand these languages: {names}.")
         lines.append(t(code, notice, language=name, names=names))
     return OutgoingMessage.with_buttons("\n".join(lines), language_buttons())

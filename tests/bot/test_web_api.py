@@ -301,3 +301,11 @@ def test_emergency_in_any_language_is_never_refused_as_unsupported(client: TestC
     backends.rasa_replies = [{"recipient_id": "web:x", "text": "112"}]
     post(client, {"sender": "sos2", "text": "my friend is unconscious and not breathing"})
     assert backends.received[-1]["message"] == "my friend is unconscious and not breathing"
+
+
+def test_unsupported_language_without_a_known_name() -> None:
+    from bot.conversations import unsupported_language_notice
+
+    text = unsupported_language_notice("").text
+    assert text.startswith("Sorry, I cannot read this language yet.")
+    assert "det här språket" in text.splitlines()[1]
