@@ -92,6 +92,8 @@ def main() -> int:
         "",
         f"Targets: {TARGETS}.",
         "",
+        "Why the pipeline in config.yml was chosen, and what these figures do not show: [decision.md](decision.md).",
+        "",
         "Pipelines: "
         + ", ".join(f"`{n}` ({r['config']}, {r['train_seconds_holdout']:.0f} s to train)" for n, r in reports.items()),
         "",
