@@ -202,7 +202,7 @@ def main() -> int:
                 report["held_out"] = scores(report["held_out_predictions"])
                 if report.get("cv_predictions"):
                     report["cross_validation"] = scores(report["cv_predictions"])
-                path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+                path.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         return 0
     out.mkdir(parents=True, exist_ok=True)
     examples = load_examples(ROOT / "data" / "nlu")
@@ -232,7 +232,9 @@ def main() -> int:
             "held_out_predictions": held_predictions,
             "cv_predictions": cv_predictions,
         }
-        (out / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        (out / f"{name}.json").write_text(
+            json.dumps(report, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
         confusion_image(held_predictions, out / f"confusion_{name}.png", f"{name}: held-out intents, all languages")
         print(f"[{name}] done in {seconds:.0f} s per training; wrote {out / f'{name}.json'}", flush=True)
     return 0
