@@ -38,7 +38,7 @@ class Turn:
     conversation: Conversation
     language: str  # the language to answer in
     state: LanguageState
-    chosen: str | None  # an explicit language choice made by this message
+    payload_choice: str | None  # the language a language button's payload chose
 
 
 def _rasa_reply(raw: list[dict[str, Any]]) -> tuple[list[OutgoingMessage], list[dict[str, Any]]]:
@@ -96,7 +96,8 @@ class ConversationService:
         Two first messages from the same new sender may race to create the conversation;
         the loser retries once and finds the winner's row.
         """
-        chosen = parse_choice(incoming.text) or (negotiate([incoming.language]) if incoming.language else None)
+        payload_choice = parse_choice(incoming.text)
+        chosen = payload_choice or (negotiate([incoming.language]) if incoming.language else None)
         detection = None if chosen or incoming.text.startswith("/") else self.detector.detect(incoming.text)
         for attempt in range(2):
             async with self.db.sessions() as session:
@@ -115,7 +116,7 @@ class ConversationService:
                         conversation.municipality = incoming.municipality
                     session.add(Message(conversation_id=conversation.id, author="user", text=incoming.text))
                     await session.commit()
-                    return Turn(conversation, state.language or self.default_language, state, chosen)
+                    return Turn(conversation, state.language or self.default_language, state, payload_choice)
                 except IntegrityError:
                     await session.rollback()
                     if attempt:
@@ -133,7 +134,7 @@ class ConversationService:
         emergency = self.lexicon.emergency_match(incoming.text) is not None
         if turn.state.unsupported and not emergency:
             messages, author = [unsupported_language_notice(turn.state.unsupported)], "system"
-        elif parse_choice(incoming.text):
+        elif turn.payload_choice:
             messages, author = [self._confirm_language(language)], "system"
         elif incoming.text.strip().lower() == LANGUAGE_COMMAND:
             messages = [OutgoingMessage.with_buttons(t(language, "Which language would you like?"), language_buttons())]
