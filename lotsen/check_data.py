@@ -1,13 +1,15 @@
 """`make check-data`: validate the knowledge bank the way an editor needs to hear it.
 
-Prints schema errors with file and line, warns about answers past their `review_by`
-date, and prints a topic × language coverage table. Exits 1 on errors.
+Prints schema errors with file and line, a missing language or topic as an error, warns
+about answers past their `review_by` date, and prints a topic × language coverage
+table. Exits 1 on errors.
 """
 
 from __future__ import annotations
 
 import sys
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -20,6 +22,18 @@ from lotsen.paths import KNOWLEDGE_DIR, ROOT
 def domain_intents(domain_file: Path) -> set[str]:
     domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
     return {i if isinstance(i, str) else next(iter(i)) for i in domain.get("intents", [])}
+
+
+def topic_intents(rules_file: Path) -> set[str]:
+    """The intents the rules send to the knowledge bank (action_answer_topic)."""
+    rules = yaml.safe_load(rules_file.read_text(encoding="utf-8")).get("rules", [])
+    found = set()
+    for rule in rules:
+        steps = rule.get("steps", [])
+        for step, following in pairwise(steps):
+            if "intent" in step and following.get("action") == "action_answer_topic":
+                found.add(step["intent"])
+    return found
 
 
 def coverage_table(bank: KnowledgeBank) -> str:
@@ -41,6 +55,9 @@ def check(knowledge_dir: Path, domain_file: Path, today: date) -> tuple[list[str
     errors: list[str] = []
     warnings: list[str] = []
     intents = domain_intents(domain_file)
+    unanswered = sorted(topic_intents(domain_file.parent / "data" / "rules" / "topics.yml") - set(bank.topics))
+    if unanswered:
+        errors.append(f"no topic answers these intents: {', '.join(unanswered)}")
     for topic in bank.topics.values():
         if topic.intent not in intents:
             errors.append(f"topic {topic.id}: intent {topic.intent!r} is not in {domain_file.name}")
@@ -48,7 +65,7 @@ def check(knowledge_dir: Path, domain_file: Path, today: date) -> tuple[list[str
             warnings.append(f"topic {topic.id}: review_by {topic.review_by} has passed")
         missing = [c for c in supported_codes() if c not in topic.answers]
         if missing:
-            warnings.append(f"topic {topic.id}: no answer yet in {', '.join(missing)}")
+            errors.append(f"topic {topic.id}: no answer in {', '.join(missing)}")
     print(coverage_table(bank))
     return errors, warnings
 

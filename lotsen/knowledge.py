@@ -23,6 +23,7 @@ from lotsen.languages import supported_codes
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 600
+MAX_FILE_BYTES = 256 * 1024  # a topic is a few KB; anything this big is a mistake
 FALLBACK_LANGUAGES = ("en", "sv")
 
 Message = Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS)]
@@ -104,6 +105,9 @@ class KnowledgeBank:
 def load_topic(path: Path) -> Topic:
     """Parse and validate one topic file, raising KnowledgeError with file and line."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise KnowledgeError(f"{path}: file is {size:,} bytes; a topic file may be at most {MAX_FILE_BYTES:,}")
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark

@@ -6,6 +6,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from lotsen.check_data import check
 from lotsen.paths import KNOWLEDGE_DIR, ROOT
 
@@ -63,3 +65,37 @@ def test_review_date_in_the_past_is_a_warning(tmp_path: Path) -> None:
     errors, warnings = check(KNOWLEDGE_DIR, DOMAIN, date(2030, 1, 1))
     assert errors == []
     assert any("review_by" in w for w in warnings)
+
+
+def test_missing_language_is_an_error(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    path = bank / "topics" / "sfi.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["answers"]["ti"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
+    assert "topic sfi: no answer in ti" in errors
+
+
+def test_missing_topic_is_an_error(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    (bank / "topics" / "dental.yml").unlink()
+    errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
+    assert "no topic answers these intents: ask_dental" in errors
+
+
+def test_javascript_link_is_rejected(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    path = bank / "topics" / "work.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["sources"][0]["url"] = "javascript:alert(1)"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
+    assert any("work.yml" in e and "sources.0.url" in e for e in errors)
+
+
+def test_huge_file_is_rejected_without_reading_it(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    (bank / "topics" / "huge.yml").write_bytes(b"#" * (10 * 1024 * 1024))
+    errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
+    assert any("huge.yml" in e and "at most" in e for e in errors)
