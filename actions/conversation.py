@@ -15,7 +15,8 @@ from rasa_sdk.types import DomainDict
 from actions import names
 from actions.buttons import Button, human_button, suggested_topics, topic_buttons
 from actions.context import conversation_language
-from actions.emergency import STORE, emergency_first
+from actions.emergency import emergency_first
+from actions.store import STORE
 from lotsen.i18n import N_, t
 
 

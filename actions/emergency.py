@@ -11,11 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Tracker
 
 from lotsen.knowledge import KnowledgeStore
-from lotsen.paths import KNOWLEDGE_DIR
 
 EMERGENCY_INTENT = "ask_emergency"
-# One store per action-server process; it reloads edited files on the next question.
-STORE = KnowledgeStore(KNOWLEDGE_DIR)
 
 
 def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker, language: str, store: KnowledgeStore) -> None:

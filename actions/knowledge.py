@@ -12,8 +12,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.buttons import topic_buttons
 from actions.context import conversation_language, latest_intent
-from actions.emergency import STORE, emergency_first
+from actions.emergency import emergency_first
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
+from actions.store import STORE
 from lotsen.i18n import format_day, t
 from lotsen.knowledge import KnowledgeStore
 from lotsen.languages import languages

@@ -79,7 +79,7 @@ async def test_unsupported_language_in_metadata_falls_back_to_swedish() -> None:
 
 
 async def test_possible_emergency_puts_the_112_line_before_small_talk() -> None:
-    from actions.emergency import STORE
+    from actions.store import STORE
 
     tracker = tracker_for("out_of_scope", "ti")
     tracker.latest_message["possible_emergency"] = True
