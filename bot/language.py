@@ -17,7 +17,6 @@ supported language.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from lingua import LanguageDetectorBuilder
 
 from lotsen.languages import Language, negotiate
 from lotsen.paths import DATA_DIR
-from lotsen_nlu.normalize import fold
+from lotsen_nlu.normalize import fold, script_of
 
 # Latin-script languages newcomers to Sweden often write that Lotsen does not speak (each
 # costs ~25 MB of models in the gateway; scripts no supported language uses need none).
@@ -50,11 +49,6 @@ MIN_LOANWORD_STEM = 3
 def load_loanwords() -> tuple[str, ...]:
     words = yaml.safe_load((DATA_DIR / "loanwords.yml").read_text(encoding="utf-8")) or []
     return tuple(sorted({fold(str(w)) for w in words if len(fold(str(w))) >= MIN_LOANWORD_STEM}))
-
-
-def script_of(ch: str) -> str:
-    """The script of a letter: the first word of its Unicode name (LATIN, ARABIC, CJK…)."""
-    return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
 
 
 def count_words(text: str) -> int:

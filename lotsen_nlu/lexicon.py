@@ -15,15 +15,15 @@ from pathlib import Path
 
 import yaml
 
-from lotsen_nlu.normalize import fold
+from lotsen_nlu.normalize import fold, script_of
 
-ATTACHING_SCRIPTS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x1200, 0x139F), (0x2D80, 0x2DDF), (0xAB00, 0xAB2F))
+ATTACHING_SCRIPTS = {"ARABIC", "ETHIOPIC"}
 MIN_INFIX_LETTERS = 5
 
 
 def _in_attaching_script(term: str) -> bool:
     letters = [ch for ch in term if ch.isalpha()]
-    return bool(letters) and all(any(lo <= ord(ch) <= hi for lo, hi in ATTACHING_SCRIPTS) for ch in letters)
+    return bool(letters) and all(script_of(ch) in ATTACHING_SCRIPTS for ch in letters)
 
 
 def term_pattern(term: str) -> str:
@@ -38,6 +38,7 @@ class Lexicon:
     emergency_terms: dict[str, list[str]] = field(default_factory=dict)  # language → terms
     language_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # language → code → names
     _emergency: re.Pattern[str] | None = None
+    _names: list[tuple[re.Pattern[str], int, str]] = field(default_factory=list)  # pattern, length, code
 
     @classmethod
     def load(cls, directory: Path) -> Lexicon:
@@ -48,6 +49,13 @@ class Lexicon:
             lexicon.language_names[path.stem] = {
                 str(code): [str(n) for n in names] for code, names in (data.get("language_names") or {}).items()
             }
+        lexicon._names = [
+            (re.compile(_name_pattern(name)), len(fold(name).strip()), code)
+            for names in lexicon.language_names.values()
+            for code, variants in names.items()
+            for name in variants
+            if fold(name).strip()
+        ]
         terms = {t for ts in lexicon.emergency_terms.values() for t in ts if fold(t).strip()}
         if terms:
             # Longest first, so a phrase wins over a word inside it.
@@ -70,16 +78,8 @@ class Lexicon:
         englanniksi) by dropping their last two letters.
         """
         folded = fold(text)
-        best: tuple[int, str] | None = None
-        for names in self.language_names.values():
-            for code, variants in names.items():
-                for name in variants:
-                    name_folded = fold(name).strip()
-                    if not name_folded or not re.search(_name_pattern(name), folded):
-                        continue
-                    if best is None or len(name_folded) > best[0]:
-                        best = (len(name_folded), code)
-        return best[1] if best else None
+        found = [(length, code) for pattern, length, code in self._names if pattern.search(folded)]
+        return max(found, key=lambda item: item[0])[1] if found else None  # the first of the longest
 
 
 def _name_pattern(name: str) -> str:

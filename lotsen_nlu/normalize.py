@@ -35,3 +35,8 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", stripped).translate(_CHAR_MAP)
+
+
+def script_of(ch: str) -> str:
+    """The script of a letter: the first word of its Unicode name (LATIN, ARABIC, ETHIOPIC…)."""
+    return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
