@@ -42,15 +42,24 @@ def load_examples(nlu_dir: Path) -> list[dict[str, str]]:
     return examples
 
 
-def stratified_split(examples: list[dict[str, str]], share: float, seed: int) -> tuple[list[Any], list[Any]]:
+def shuffled_groups(examples: list[dict[str, str]], seed: int) -> list[list[dict[str, str]]]:
+    """The examples grouped by (language, intent), in a fixed order, each group shuffled
+    by one seeded generator: the basis of every split, so all pipelines share them."""
     groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     for example in examples:
         groups[(example["lang"], example["intent"])].append(example)
     rng = random.Random(seed)
-    kept, held = [], []
+    shuffled = []
     for key in sorted(groups):
         items = groups[key][:]
         rng.shuffle(items)
+        shuffled.append(items)
+    return shuffled
+
+
+def stratified_split(examples: list[dict[str, str]], share: float, seed: int) -> tuple[list[Any], list[Any]]:
+    kept, held = [], []
+    for items in shuffled_groups(examples, seed):
         cut = max(1, round(len(items) * share))
         held.extend(items[:cut])
         kept.extend(items[cut:])
@@ -58,14 +67,8 @@ def stratified_split(examples: list[dict[str, str]], share: float, seed: int) ->
 
 
 def stratified_folds(examples: list[dict[str, str]], k: int, seed: int) -> list[list[dict[str, str]]]:
-    groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
-    for example in examples:
-        groups[(example["lang"], example["intent"])].append(example)
-    rng = random.Random(seed)
     folds: list[list[dict[str, str]]] = [[] for _ in range(k)]
-    for key in sorted(groups):
-        items = groups[key][:]
-        rng.shuffle(items)
+    for items in shuffled_groups(examples, seed):
         for i, item in enumerate(items):
             folds[i % k].append(item)
     return folds
