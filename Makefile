@@ -12,18 +12,19 @@ RASA_ENV   := env RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1
 RASA       := $(RASA_ENV) $(RASA_VENV)/bin/rasa
 PIP_FLAGS  := --quiet --disable-pip-version-check
 TRAIN_DATA := data/nlu data/rules data/stories
-PO_FILES   := $(wildcard lotsen/locale/*/LC_MESSAGES/messages.po)
+PO_FILES   := $(wildcard lotsen/locale/*/LC_MESSAGES/*.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 # Noise from this machine's extra package indexes; real errors still show.
 PIP_FILTER := 2>&1 | grep -v "^WARNING: Location" || true
 
 .PHONY: help install run test lint typecheck unit integration validate train evaluate bench \
-        check-data translations extract-messages update-messages lock clean
+        check-data translations extract-messages update-messages add-user lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-install: $(APP_VENV)/.installed $(RASA_VENV)/.installed $(MO_FILES) ## Build both environments from the pinned locks (no-op when up to date)
+install: $(APP_VENV)/.installed $(RASA_VENV)/.installed $(MO_FILES) ## Build both environments from the pinned locks, and Chromium for browser tests (no-op when up to date)
+	@scripts/ensure-chromium.sh
 
 $(APP_VENV)/.installed: requirements/app.in requirements/app.lock
 	@PY=$$(scripts/find-python310.sh) && echo "app environment: $$PY" && \
@@ -37,17 +38,23 @@ $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
 	@set -o pipefail; $(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in -c requirements/rasa.lock $(PIP_FILTER)
 	@$(RASA_VENV)/bin/python -c "import rasa" && touch $@
 
-lotsen/locale/%/LC_MESSAGES/messages.mo: lotsen/locale/%/LC_MESSAGES/messages.po $(APP_VENV)/.installed
-	@$(APP_VENV)/bin/pybabel -q compile -D messages -i $< -o $@ -l $* >/dev/null
+lotsen/locale/%.mo: lotsen/locale/%.po $(APP_VENV)/.installed
+	@$(APP_VENV)/bin/pybabel -q compile -i $< -o $@ -l $(firstword $(subst /, ,$*)) >/dev/null
 
 translations: $(MO_FILES) ## Compile the gettext catalogs
 
-extract-messages: install ## Extract translatable strings into lotsen/locale/messages.pot
+extract-messages: install ## Extract translatable strings into lotsen/locale/{messages,console}.pot
 	$(APP_VENV)/bin/pybabel extract -F babel.cfg -k t:2 -k N_ --no-location --sort-output \
 	  --project=Lotsen -o lotsen/locale/messages.pot .
+	$(APP_VENV)/bin/pybabel extract -F babel-console.cfg --no-default-keywords -k _ -k gettext:2 \
+	  --no-location --sort-output --project=Lotsen -o lotsen/locale/console.pot .
 
-update-messages: extract-messages ## Merge new strings into every language's catalog
-	$(APP_VENV)/bin/pybabel update -i lotsen/locale/messages.pot -d lotsen/locale -D messages --no-fuzzy-matching
+update-messages: extract-messages ## Merge new strings into every language's catalogs (console: staff languages only)
+	$(APP_VENV)/bin/pybabel update -i lotsen/locale/messages.pot -d lotsen/locale -D messages --no-fuzzy-matching --ignore-obsolete
+	$(APP_VENV)/bin/pybabel update -i lotsen/locale/console.pot -d lotsen/locale -D console --no-fuzzy-matching --ignore-obsolete
+
+add-user: install ## Create a staff account: make add-user USERNAME=amina ROLE=editor|staff|admin [NAME="Amina A."]
+	@$(APP_PY) -m bot.accounts "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)")
 
 train: install ## Train the Rasa model, only when training data or config changed
 	@$(APP_PY) -m lotsen.train
@@ -87,8 +94,8 @@ evaluate: install ## NLU evaluation per language, ours beside Rasa's default pip
 	$(APP_PY) evaluation/langid_eval.py
 	$(APP_PY) evaluation/report.py
 
-bench: ## Latency/throughput benchmark (not built yet: issue 8)
-	@echo "make bench is not built yet (issue 8: benchmark)." >&2; exit 2
+bench: install train ## Latency, throughput, memory, start-up vs Rasa's REST webhook → reports/bench.md (a few minutes)
+	$(APP_PY) -m lotsen.bench $(BENCH_ARGS)
 
 lock: ## Re-resolve both environments from scratch and rewrite the lock files
 	rm -rf /tmp/lotsen-lock && PY=$$(scripts/find-python310.sh) && \

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lotsen.i18n import N_, t
+from lotsen.i18n import t
+from lotsen.knowledge import OTHER_MUNICIPALITY
+from lotsen.municipalities import municipalities
+from lotsen.topics import TOPIC_TITLES
 
-# Topic intents (DESIGN.md contract) with their button titles, translated at run time.
-TOPIC_TITLES: dict[str, str] = {
-    "ask_bankid": N_("BankID"),
-    "ask_personnummer": N_("Personal identity number"),
-    "ask_id_card": N_("ID card"),
-    "ask_healthcare": N_("Healthcare"),
-    "ask_emergency": N_("Emergency"),
-    "ask_dental": N_("Dentist"),
-    "ask_interpreter": N_("Interpreter"),
-    "ask_housing_queue": N_("Housing queue"),
-    "ask_housing_allowance": N_("Housing allowance"),
-    "ask_associations": N_("Associations and activities"),
-    "ask_sfi": N_("Swedish classes (SFI)"),
-    "ask_work": N_("Work"),
-}
 HUMAN_PAYLOAD = "/request_human"
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_CONFIDENCE = 0.05
@@ -49,3 +37,25 @@ def suggested_topics(language: str, ranking: list[dict[str, Any]]) -> list[Butto
         if r.get("name") in TOPIC_TITLES and float(r.get("confidence") or 0) >= MIN_SUGGESTION_CONFIDENCE
     ]
     return [topic_button(language, intent) for intent in intents[:MAX_SUGGESTIONS]]
+
+
+def related_buttons(language: str, related: list[str]) -> list[Button]:
+    """The topic's related topics, then "talk to a person": what ends every answer."""
+    return [*(topic_button(language, intent) for intent in related if intent in TOPIC_TITLES), human_button(language)]
+
+
+def municipality_buttons(language: str, intent: str) -> list[Button]:
+    """One button per municipality that repeats the question for it, and "another one".
+
+    The payload carries the municipality as an entity, so the answer follows at once and
+    fits Telegram's 64-byte callback limit.
+    """
+    buttons = [
+        {"title": name, "payload": f'/{intent}{{"municipality":"{municipality}"}}'}
+        for municipality, name in municipalities().items()
+    ]
+    other = {
+        "title": t(language, "Another municipality"),
+        "payload": f'/{intent}{{"municipality":"{OTHER_MUNICIPALITY}"}}',
+    }
+    return [*buttons, other]

@@ -11,7 +11,9 @@ from typing import Any
 
 from rasa_sdk.interfaces import Tracker
 
+from lotsen.knowledge import OTHER_MUNICIPALITY
 from lotsen.languages import supported_codes
+from lotsen.municipalities import municipality_finder, municipality_ids
 
 DEFAULT_LANGUAGE = "sv"
 
@@ -31,3 +33,31 @@ def latest_intent(tracker: Tracker) -> str | None:
     intent = (tracker.latest_message or {}).get("intent") or {}
     name = intent.get("name")
     return name if isinstance(name, str) else None
+
+
+def entity_value(tracker: Tracker, entity: str) -> str | None:
+    """The value of an entity in the latest message (set by a button payload)."""
+    for found in (tracker.latest_message or {}).get("entities") or []:
+        if isinstance(found, dict) and found.get("entity") == entity and isinstance(found.get("value"), str):
+            return str(found["value"])
+    return None
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def stored_municipality(tracker: Tracker) -> str | None:
+    """The municipality the gateway remembers for this conversation, if any."""
+    municipality = _metadata(tracker).get("municipality")
+    if municipality in municipality_ids() or municipality == OTHER_MUNICIPALITY:
+        return str(municipality)
+    return None
+
+
+def chosen_municipality(tracker: Tracker) -> str | None:
+    """A municipality chosen in this message: by a button, or named in the text."""
+    value = entity_value(tracker, "municipality")
+    if value in municipality_ids() or value == OTHER_MUNICIPALITY:
+        return value
+    return municipality_finder().find(latest_text(tracker))

@@ -30,8 +30,14 @@ class TranslatedReply(Action, metaclass=ABCMeta):
     def buttons(self, language: str, tracker: Tracker) -> list[Button]:
         return topic_buttons(language)
 
+    def unanswered(self) -> str | None:
+        """Why this reply leaves the question unanswered, for the editors' feed; None if it does not."""
+        return None
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         language = conversation_language(tracker)
+        if reason := self.unanswered():
+            dispatcher.utter_message(json_message={"unanswered": reason})
         emergency_first(dispatcher, tracker, language, STORE)
         dispatcher.utter_message(text=t(language, self.message()), buttons=self.buttons(language, tracker))
         return []
@@ -118,6 +124,9 @@ class ActionOutOfScope(TranslatedReply):
     def name(self) -> str:
         return names.ACTION_OUT_OF_SCOPE
 
+    def unanswered(self) -> str | None:
+        return "out_of_scope"
+
     def message(self) -> str:
         return N_(
             "Sorry, I can only help with questions about getting started in Sweden, "
@@ -134,16 +143,25 @@ class ActionNotUnderstood(TranslatedReply):
     def message(self) -> str:
         return N_("Sorry, I did not understand. Could you say it in another way, or choose a topic below?")
 
+    def unanswered(self) -> str | None:
+        return "not_understood"
+
     def buttons(self, language: str, tracker: Tracker) -> list[Button]:
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         return [*suggested_topics(language, ranking), human_button(language)]
 
 
 class ActionRequestHuman(TranslatedReply):
-    """Until the staff handoff exists (issue 5), say honestly where to find a person."""
+    """Ask the gateway to hand the conversation to staff (`{"handoff": "request"}`); it
+    replaces this reply with the queue or opening-hours answer. The text is what a user
+    sees where staff chat is switched off (`LOTSEN_HANDOFF=false`)."""
 
     def name(self) -> str:
         return names.ACTION_REQUEST_HUMAN
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(json_message={"handoff": "request"})
+        return await super().run(dispatcher, tracker, domain)
 
     def message(self) -> str:
         return N_(
@@ -153,13 +171,3 @@ class ActionRequestHuman(TranslatedReply):
 
     def buttons(self, language: str, tracker: Tracker) -> list[Button]:
         return []
-
-
-class ActionOfficeHours(TranslatedReply):
-    """Until offices are in the knowledge bank (issues 4 and 5), point to the municipality."""
-
-    def name(self) -> str:
-        return names.ACTION_OFFICE_HOURS
-
-    def message(self) -> str:
-        return N_("I cannot show opening hours yet. Your municipality's website lists the contact centre's hours.")

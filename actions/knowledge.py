@@ -1,4 +1,12 @@
-"""Answer topic questions from the knowledge bank, in the conversation's language."""
+"""Answer topic questions from the knowledge bank, in the conversation's language, for the
+user's municipality.
+
+The gateway remembers the municipality and sends it as metadata. When a topic's answer
+depends on it (`local: true`) and it is unknown, the action asks with one button per
+municipality; the buttons repeat the question with the municipality as an entity, so the
+answer follows in one tap, and the action tells the gateway to remember the choice
+(`{"set_municipality": "<id>"}`).
+"""
 
 from __future__ import annotations
 
@@ -10,20 +18,60 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
-from actions.buttons import topic_buttons
-from actions.context import conversation_language, latest_intent
+from actions.associations import ASSOCIATIONS_INTENT, listing
+from actions.buttons import municipality_buttons, related_buttons
+from actions.context import (
+    chosen_municipality,
+    conversation_language,
+    entity_value,
+    latest_intent,
+    latest_text,
+    stored_municipality,
+)
 from actions.emergency import emergency_first
+from actions.language import lexicon
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
 from actions.store import STORE
 from lotsen.i18n import format_day, t
-from lotsen.knowledge import KnowledgeStore
+from lotsen.knowledge import OTHER_MUNICIPALITY, Answer, KnowledgeStore
 from lotsen.languages import languages
+from lotsen.municipalities import municipalities
 
 log = logging.getLogger(__name__)
 
 
+def remember_municipality(dispatcher: CollectingDispatcher, tracker: Tracker, language: str) -> tuple[str | None, bool]:
+    """The municipality to answer for, and whether it was asked for and is still unknown.
+
+    A municipality chosen in this message (button or named in the text) is passed to the
+    gateway to remember, and confirmed to the user.
+    """
+    stored, chosen = stored_municipality(tracker), chosen_municipality(tracker)
+    if chosen and chosen != stored:
+        dispatcher.utter_message(json_message={"set_municipality": chosen})
+        if chosen != OTHER_MUNICIPALITY:
+            name = municipalities()[chosen]
+            dispatcher.utter_message(
+                text=t(
+                    language,
+                    "I will answer for {municipality} from now on. Write /municipality to change it.",
+                    municipality=name,
+                )
+            )
+    municipality = chosen or stored
+    return (None if municipality == OTHER_MUNICIPALITY else municipality), municipality is None
+
+
+def ask_municipality(dispatcher: CollectingDispatcher, language: str, intent: str) -> None:
+    dispatcher.utter_message(
+        text=t(language, "Which municipality do you live in? The answer depends on it."),
+        buttons=municipality_buttons(language, intent),
+    )
+
+
 class ActionAnswerTopic(Action):
-    """Reply with the topic's answer, its sources and when it was last checked.
+    """Reply with the topic's answer, its sources and when it was last checked, then
+    related-topic buttons and "talk to a person".
 
     A missing translation falls back to English or Swedish with a one-line note, and is
     logged so editors can see what to translate next.
@@ -39,12 +87,37 @@ class ActionAnswerTopic(Action):
         language = conversation_language(tracker)
         intent = latest_intent(tracker) or ""
         bank = self.store.get()
-        answer = bank.answer(intent, language)
-        if answer is None:
+        topic = bank.by_intent(intent)
+        if topic is None:
             log.error("no knowledge topic for intent %r", intent)
             return [FollowupAction(ACTION_NOT_UNDERSTOOD)]
 
         emergency_first(dispatcher, tracker, language, self.store)
+        dispatcher.utter_message(json_message={"topic": intent})  # for the staff's handoff brief
+        municipality, unknown = remember_municipality(dispatcher, tracker, language)
+        if topic.local and unknown:
+            ask_municipality(dispatcher, language, intent)
+            return []
+
+        interest = None
+        if intent == ASSOCIATIONS_INTENT:
+            interest = entity_value(tracker, "interest") or bank.interest_finder.find(latest_text(tracker))
+        if interest not in bank.interests:
+            answer = bank.answer(intent, language, municipality)
+            assert answer is not None  # the topic exists
+            # The directory that follows ends with the buttons, so they are not shown twice.
+            self._utter_answer(dispatcher, answer, language, with_buttons=intent != ASSOCIATIONS_INTENT)
+        if intent == ASSOCIATIONS_INTENT:
+            chosen = interest if interest in bank.interests else None
+            end = related_buttons(language, topic.related)
+            speaking = lexicon().language_in(latest_text(tracker))  # "…where they speak Arabic"
+            for text, buttons in listing(bank, language, municipality, chosen, end, speaking):
+                dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+    def _utter_answer(
+        self, dispatcher: CollectingDispatcher, answer: Answer, language: str, with_buttons: bool = True
+    ) -> None:
         if answer.is_fallback(language):
             log.warning("topic %s has no %s answer; sent %s", answer.topic.id, language, answer.language)
             name = languages()[answer.language].locale.get_display_name(languages()[language].locale)
@@ -57,8 +130,7 @@ class ActionAnswerTopic(Action):
             )
         for message in answer.messages:
             dispatcher.utter_message(text=message)
-
-        links = "\n".join(f"{source.title}: {source.url}" for source in answer.topic.sources)
+        links = "\n".join(f"{source.title}: {source.url}" for source in answer.sources)
         dispatcher.utter_message(
             text=t(
                 language,
@@ -66,6 +138,5 @@ class ActionAnswerTopic(Action):
                 links=links,
                 date=format_day(language, answer.topic.last_checked),
             ),
-            buttons=topic_buttons(language, exclude=intent),
+            buttons=related_buttons(language, answer.topic.related) if with_buttons else [],
         )
-        return []

@@ -10,7 +10,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, event, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +52,10 @@ class Conversation(Base):
     pending_language: Mapped[str | None] = mapped_column(String(8))
     municipality: Mapped[str | None] = mapped_column(String(32))
     mode: Mapped[str] = mapped_column(String(8), default="bot")
+    # The next message is one to leave for staff (the office was closed).
+    leaving_message: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The last topic the bot answered (an intent name), for the staff's handoff brief.
+    topic: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -49,17 +66,76 @@ class Conversation(Base):
 
 
 class Message(Base):
-    """A message as the person saw it: from the user, the bot, staff or the system."""
+    """A message as the person saw it: from the user, the bot, staff or the system.
+
+    `unanswered` marks a user message the bot could not answer (`not_understood` or
+    `out_of_scope`), for the editors' feed of what to add to the knowledge bank.
+    """
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation_created", "conversation_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+        Index("ix_messages_unanswered_created", "unanswered", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     author: Mapped[str] = mapped_column(String(8))  # user | bot | staff | system
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    unanswered: Mapped[str | None] = mapped_column(String(16))
+    author_name: Mapped[str | None] = mapped_column(String(120))  # the staff member who wrote it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Handoff(Base):
+    """A request to talk to a person: waiting → claimed → handed back / closed, or expired."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status_requested", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    municipality: Mapped[str] = mapped_column(String(32))
+    office_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))  # asked | not_understood
+    message_id: Mapped[int | None] = mapped_column()  # the user message that asked (for the brief)
+    status: Mapped[str] = mapped_column(String(16))  # waiting | claimed | handed_back | closed | expired
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Ticket(Base):
+    """A message left for staff while the office was closed; staff find it when it opens."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    municipality: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+
+class Staff(Base):
+    """A person who signs in: `editor` (knowledge bank), `staff` (console), `admin` (both).
+
+    Only an Argon2 hash of the password is stored.
+    """
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,8 +157,13 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def create(self) -> None:
-        """Create or upgrade the schema (Alembic migrations in bot/migrations)."""
+        """Create or upgrade the schema (Alembic migrations in bot/migrations).
+
+        Migrations run with SQLite's foreign keys off; the pool is emptied afterwards so
+        every later connection starts with them on (cascading deletes depend on it).
+        """
         await upgrade(self.engine)
+        await self.engine.dispose()
 
     async def ping(self) -> bool:
         try:

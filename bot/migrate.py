@@ -26,11 +26,20 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
-    config = alembic_config(connection)
-    tables = set(inspect(connection).get_table_names())
-    if "conversations" in tables and "alembic_version" not in tables:
-        command.stamp(config, FIRST_REVISION)
-    command.upgrade(config, "head")
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite rebuilds a table for some ALTERs (Alembic's batch mode); with foreign keys
+        # on, dropping the old conversations table would cascade-delete every message.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        config = alembic_config(connection)
+        tables = set(inspect(connection).get_table_names())
+        if "conversations" in tables and "alembic_version" not in tables:
+            command.stamp(config, FIRST_REVISION)
+        command.upgrade(config, "head")
+    finally:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 async def upgrade(engine: AsyncEngine) -> None:

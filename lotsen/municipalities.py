@@ -1,20 +1,63 @@
-"""The municipality ids (API contract), read from `data/municipalities.yml`."""
+"""The municipality ids (API contract), read from `data/municipalities.yml`.
+
+Each municipality also lists the ways newcomers write its name (other scripts, no
+diacritics), so "bostadskö i Линчёпинг" finds Linköping.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cache
 
 import yaml
 
 from lotsen.paths import DATA_DIR
+from lotsen_nlu.lexicon import Gazetteer
+
+
+@cache
+def _entries() -> list[dict[str, object]]:
+    return list(yaml.safe_load((DATA_DIR / "municipalities.yml").read_text(encoding="utf-8")))
 
 
 @cache
 def municipalities() -> dict[str, str]:
     """Municipality display names by id."""
-    entries = yaml.safe_load((DATA_DIR / "municipalities.yml").read_text(encoding="utf-8"))
-    return {entry["id"]: entry["name"] for entry in entries}
+    return {str(entry["id"]): str(entry["name"]) for entry in _entries()}
 
 
 def municipality_ids() -> list[str]:
     return list(municipalities())
+
+
+@cache
+def municipality_finder() -> Gazetteer:
+    """Finds a municipality named in a message, by its name or any alias."""
+    names: dict[str, list[str]] = {}
+    for entry in _entries():
+        aliases = entry.get("aliases") or []
+        assert isinstance(aliases, list)
+        names[str(entry["id"])] = [str(entry["name"]), *(str(a) for a in aliases)]
+    return Gazetteer(names)
+
+
+OTHER = "other"  # "I live somewhere else": national answers, and Lotsen does not ask again
+CHOICE_PATTERN = re.compile(r"^/choose_municipality(\{.*\})$")
+
+
+def choice_payload(municipality: str) -> str:
+    """The button payload that picks a municipality (handled by the gateway, not Rasa)."""
+    return "/choose_municipality" + json.dumps({"municipality": municipality}, separators=(",", ":"))
+
+
+def parse_choice(text: str) -> str | None:
+    """The municipality id (or `other`) a `choice_payload` names, or None."""
+    found = CHOICE_PATTERN.match(text.strip())
+    if not found:
+        return None
+    try:
+        value = json.loads(found.group(1)).get("municipality")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return value if value in municipalities() or value == OTHER else None

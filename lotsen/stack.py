@@ -46,7 +46,8 @@ class StackConfig:
     rasa_port: int = 5005
     actions_port: int = 5055
     gateway_host: str = "0.0.0.0"
-    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Hex, not urlsafe: a token starting with "-" would be read by Rasa's argparse as an option.
+    rasa_token: str = field(default_factory=lambda: secrets.token_hex(24))
     var_dir: Path = field(default_factory=var_dir)
     model: Path = field(default_factory=model_path)
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -92,7 +93,7 @@ class Stack:
         }
         rasa = [
             str(RASA_VENV / "bin" / "rasa"), "run",
-            "--enable-api", "--auth-token", c.rasa_token,
+            "--enable-api", f"--auth-token={c.rasa_token}",
             "--interface", "127.0.0.1", "--port", str(c.rasa_port),
             "--model", str(c.model),
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
@@ -108,6 +109,7 @@ class Stack:
             "LOTSEN_RASA_TOKEN": c.rasa_token,
             "LOTSEN_ACTIONS_URL": f"http://127.0.0.1:{c.actions_port}",
             "LOTSEN_VAR_DIR": str(c.var_dir),
+            "LOTSEN_RASA_TRACKER_URL": f"sqlite:///{c.var_dir / 'rasa-tracker.db'}",
         }
         gateway = [str(APP_VENV / "bin" / "python"), "-m", "bot"]
         return {"actions": (actions, actions_env), "rasa": (rasa, rasa_env), "gateway": (gateway, gateway_env)}

@@ -9,6 +9,7 @@ answers are read at run time.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -55,6 +56,12 @@ def _prune_old_models(keep: Path) -> None:
     models = sorted(MODELS_DIR.glob("lotsen-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [m for m in models if m != keep][KEEP_MODELS - 1 :]:
         old.unlink(missing_ok=True)
+        training_record(old).unlink(missing_ok=True)
+
+
+def training_record(model: Path) -> Path:
+    """Beside each model: how long it took to train (read by `make bench`)."""
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".json")
 
 
 def ensure_model(root: Path = ROOT) -> Path:
@@ -84,7 +91,9 @@ def ensure_model(root: Path = ROOT) -> Path:
     result = subprocess.run(command, cwd=root, env=env, check=False)
     if result.returncode != 0 or not target.exists():
         raise SystemExit(f"rasa train failed (exit {result.returncode})")
-    print(f"trained in {time.monotonic() - started:.1f} s: {target.relative_to(root)}")
+    seconds = time.monotonic() - started
+    print(f"trained in {seconds:.1f} s: {target.relative_to(root)}")
+    training_record(target).write_text(json.dumps({"training_seconds": round(seconds, 1)}), encoding="utf-8")
     _prune_old_models(target)
     return target
 

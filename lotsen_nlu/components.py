@@ -25,8 +25,11 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from lotsen_nlu import speedups
 from lotsen_nlu.lexicon import Lexicon
 from lotsen_nlu.normalize import fold
+
+speedups.install()  # this module is imported by the Rasa server when it loads the model
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -38,7 +38,7 @@ class Lexicon:
     emergency_terms: dict[str, list[str]] = field(default_factory=dict)  # language → terms
     language_names: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # language → code → names
     _emergency: re.Pattern[str] | None = None
-    _names: list[tuple[re.Pattern[str], int, str]] = field(default_factory=list)  # pattern, length, code
+    _names: Gazetteer = field(default_factory=lambda: Gazetteer({}))
 
     @classmethod
     def load(cls, directory: Path) -> Lexicon:
@@ -49,13 +49,11 @@ class Lexicon:
             lexicon.language_names[path.stem] = {
                 str(code): [str(n) for n in names] for code, names in (data.get("language_names") or {}).items()
             }
-        lexicon._names = [
-            (re.compile(_name_pattern(name)), len(fold(name).strip()), code)
-            for names in lexicon.language_names.values()
-            for code, variants in names.items()
-            for name in variants
-            if fold(name).strip()
-        ]
+        names_by_code: dict[str, list[str]] = {}
+        for names in lexicon.language_names.values():
+            for code, variants in names.items():
+                names_by_code.setdefault(code, []).extend(variants)
+        lexicon._names = Gazetteer(names_by_code)
         terms = {t for ts in lexicon.emergency_terms.values() for t in ts if fold(t).strip()}
         if terms:
             # Longest first, so a phrase wins over a word inside it.
@@ -77,8 +75,28 @@ class Lexicon:
         or more letters also match inflected forms (русский → русском, englanti →
         englanniksi) by dropping their last two letters.
         """
+        return self._names.find(text)
+
+
+class Gazetteer:
+    """Finds which of several values a text names, by any of each value's names.
+
+    Used for language names, municipality names and interest keywords. Matching is on
+    folded text; the longest name found wins; names of seven or more letters also match
+    inflected forms; in Arabic and Ethiopic script, particles may attach in front.
+    """
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self._patterns = [
+            (re.compile(_name_pattern(name)), len(fold(name).strip()), value)
+            for value, variants in names.items()
+            for name in variants
+            if fold(name).strip()
+        ]
+
+    def find(self, text: str) -> str | None:
         folded = fold(text)
-        found = [(length, code) for pattern, length, code in self._names if pattern.search(folded)]
+        found = [(length, value) for pattern, length, value in self._patterns if pattern.search(folded)]
         return max(found, key=lambda item: item[0])[1] if found else None  # the first of the longest
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from starlette.testclient import TestClient
 
 from bot.app import create_app
 from bot.settings import Settings
+from lotsen.paths import KNOWLEDGE_DIR
 from tests.helpers.fake_backends import FakeBackends
 
 
@@ -19,9 +21,16 @@ def backends() -> FakeBackends:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def knowledge_dir(tmp_path: Path) -> Path:
+    """A copy of the knowledge bank that a test may edit."""
+    return Path(shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
     return Settings.from_env(
         {
+            "LOTSEN_KNOWLEDGE_DIR": str(knowledge_dir),
             "LOTSEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
             "LOTSEN_RASA_URL": "http://rasa.test:5005",
             "LOTSEN_ACTIONS_URL": "http://actions.test:5055",

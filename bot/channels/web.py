@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.channels.base import IncomingMessage
+from bot.db import Conversation, Message
 from bot.errors import ApiError
 from lotsen.municipalities import municipality_ids
 
@@ -86,3 +88,47 @@ async def post_message(request: Request) -> JSONResponse:
         raise ApiError(429, f"too many messages; try again in {seconds} s", {"Retry-After": str(seconds)})
     reply = await request.app.state.conversations.handle(incoming)
     return JSONResponse(reply.to_json())
+
+
+MAX_FETCHED = 100
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "author": message.author,
+        "name": message.author_name,
+        "text": message.text,
+        "buttons": message.buttons or [],
+    }
+
+
+async def get_messages(request: Request) -> JSONResponse:
+    """`GET /api/messages?sender=…&after=<id>`: what was said to this user since message
+    `after` (staff replies, notices), so a web client that is not connected live gets them.
+    `&history=1` includes the user's own messages (the widget restores its history)."""
+    sender = request.query_params.get("sender", "")
+    if not sender or len(sender) > MAX_SENDER_CHARS:
+        raise ApiError(400, f"'sender' is required and at most {MAX_SENDER_CHARS} characters")
+    try:
+        after = int(request.query_params.get("after", "0"))
+    except ValueError:
+        raise ApiError(400, "'after' must be a message id (an integer)") from None
+    async with request.app.state.db.sessions() as session:
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.channel == CHANNEL, Conversation.sender == sender)
+        )
+        if conversation is None:
+            return JSONResponse({"sender": sender, "mode": "bot", "messages": []})
+        rows = await session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.id > after,
+                Message.author != "user" if request.query_params.get("history") != "1" else Message.id > 0,
+            )
+            .order_by(Message.id)
+            .limit(MAX_FETCHED)
+        )
+        messages = [{"id": m.id, "author": m.author, "text": m.text, "buttons": m.buttons or []} for m in rows]
+    return JSONResponse({"sender": sender, "mode": conversation.mode, "messages": messages})

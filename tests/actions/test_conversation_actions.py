@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action
@@ -15,7 +17,6 @@ from actions.conversation import (
     ActionGreet,
     ActionHelp,
     ActionNotUnderstood,
-    ActionOfficeHours,
     ActionOutOfScope,
     ActionRequestHuman,
     ActionThank,
@@ -36,8 +37,29 @@ EXPECTED_PAYLOADS: dict[type[Action], list[str]] = {
     ActionOutOfScope: ALL_TOPICS,
     ActionNotUnderstood: [HUMAN_PAYLOAD],  # no ranking in the tracker: no suggestions
     ActionRequestHuman: [],
-    ActionOfficeHours: ALL_TOPICS,
 }
+
+
+def visible(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the user sees: messages with text (not the directives for the gateway)."""
+    return [m for m in messages if m.get("text")]
+
+
+@pytest.mark.parametrize(
+    ("action_class", "reason"), [(ActionNotUnderstood, "not_understood"), (ActionOutOfScope, "out_of_scope")]
+)
+async def test_unanswered_replies_tell_the_gateway_for_the_editors_feed(
+    action_class: type[Action], reason: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await action_class().run(dispatcher, tracker_for("nlu_fallback", "en"), {})
+    assert {"unanswered": reason} in [m["custom"] for m in dispatcher.messages if m.get("custom")]
+
+
+async def test_answered_small_talk_is_not_reported_as_unanswered() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionGreet().run(dispatcher, tracker_for("greet", "en"), {})
+    assert not any(m.get("custom") for m in dispatcher.messages)
 
 
 @pytest.mark.parametrize("action_class", list(EXPECTED_PAYLOADS))
@@ -46,9 +68,10 @@ async def test_reply_is_translated_for_every_language(action_class: type[Action]
     for language in supported_codes():
         dispatcher = CollectingDispatcher()
         assert await action_class().run(dispatcher, tracker_for("greet", language), {}) == []
-        assert len(dispatcher.messages) == 1
-        texts[language] = dispatcher.messages[0]["text"]
-        assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == EXPECTED_PAYLOADS[action_class]
+        shown = visible(dispatcher.messages)
+        assert len(shown) == 1
+        texts[language] = shown[0]["text"]
+        assert [b["payload"] for b in shown[0]["buttons"]] == EXPECTED_PAYLOADS[action_class]
     # Each language has its own text: no catalog silently fell back to English.
     assert len(set(texts.values())) == len(texts)
 
@@ -64,7 +87,7 @@ async def test_not_understood_suggests_the_likeliest_topics() -> None:
     ]
     dispatcher = CollectingDispatcher()
     await ActionNotUnderstood().run(dispatcher, tracker, {})
-    assert dispatcher.messages[0]["buttons"] == [
+    assert visible(dispatcher.messages)[0]["buttons"] == [
         {"title": "Housing queue", "payload": "/ask_housing_queue"},
         {"title": "Housing allowance", "payload": "/ask_housing_allowance"},
         {"title": "Talk to a person", "payload": HUMAN_PAYLOAD},
@@ -87,5 +110,13 @@ async def test_possible_emergency_puts_the_112_line_before_small_talk() -> None:
     await ActionOutOfScope().run(dispatcher, tracker, {})
     emergency = STORE.get().by_intent("ask_emergency")
     assert emergency is not None
-    assert dispatcher.messages[0]["text"] == emergency.answers["ti"][0]
-    assert len(dispatcher.messages) == 2
+    shown = visible(dispatcher.messages)
+    assert shown[0]["text"] == emergency.answers["ti"][0]
+    assert len(shown) == 2
+
+
+async def test_request_human_asks_the_gateway_for_a_handoff() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionRequestHuman().run(dispatcher, tracker_for("request_human", "fa"), {})
+    assert dispatcher.messages[0]["custom"] == {"handoff": "request"}
+    assert visible(dispatcher.messages)  # the text for gateways with handoff switched off

@@ -44,8 +44,9 @@ async def test_database_from_before_migrations_is_upgraded_without_loss(tmp_path
     await db.create()
     await db.dispose()
     with sqlite3.connect(path) as upgraded:
-        assert upgraded.execute("SELECT sender, language, pending_language FROM conversations").fetchall() == [
-            ("old-user", "ar", None)
-        ]
-        assert upgraded.execute("SELECT text FROM messages").fetchall() == [("مرحبا",)]
-        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert upgraded.execute(
+            "SELECT sender, language, pending_language, leaving_message FROM conversations"
+        ).fetchall() == [("old-user", "ar", None, 0)]
+        assert upgraded.execute("SELECT text, unanswered FROM messages").fetchall() == [("مرحبا", None)]
+        assert upgraded.execute("SELECT count(*) FROM staff").fetchall() == [(0,)]
+        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]

@@ -137,9 +137,11 @@ def test_flooding_sender_is_rate_limited(client: TestClient) -> None:
 
 def test_unknown_route_and_wrong_method_answer_json(client: TestClient) -> None:
     assert client.get("/nope").json() == {"error": "Not Found"}
-    wrong = client.get("/api/messages")
+    wrong = client.put("/api/messages", json={})
     assert wrong.status_code == 405
     assert "error" in wrong.json()
+    assert client.get("/api/messages").status_code == 400  # polling needs a sender
+    assert client.get("/api/messages?sender=x&after=soon").status_code == 400
 
 
 def test_rasa_starting_gives_a_translated_try_again(client: TestClient, backends: FakeBackends) -> None:
@@ -309,3 +311,51 @@ def test_unsupported_language_without_a_known_name() -> None:
     text = unsupported_language_notice("").text
     assert text.startswith("Sorry, I cannot read this language yet.")
     assert "det här språket" in text.splitlines()[1]
+
+
+def conversation_of(client: TestClient, sender: str) -> Conversation:
+    async def query() -> Conversation:
+        async with client.app.state.db.sessions() as session:  # type: ignore[attr-defined]
+            found = await session.scalar(select(Conversation).where(Conversation.sender == sender))
+            assert found is not None
+            return found
+
+    return client.portal.call(query)  # type: ignore[union-attr]
+
+
+def test_municipality_chosen_in_an_answer_is_remembered_and_sent_next_time(
+    client: TestClient, backends: FakeBackends
+) -> None:
+    backends.rasa_replies = [{"custom": {"set_municipality": "linkoping"}}, {"text": "Stångåstaden …"}]
+    response = post(client, {"sender": "mona", "text": '/ask_housing_queue{"municipality":"linkoping"}'})
+    assert response.json()["messages"] == [{"text": "Stångåstaden …", "buttons": []}]
+    assert conversation_of(client, "mona").municipality == "linkoping"
+
+    backends.rasa_replies = [{"text": "ok"}]
+    post(client, {"sender": "mona", "text": "Hur får jag BankID?"})
+    assert backends.received[-1]["metadata"]["municipality"] == "linkoping"
+
+
+def test_unknown_municipality_in_a_directive_is_ignored(client: TestClient, backends: FakeBackends) -> None:
+    backends.rasa_replies = [{"custom": {"set_municipality": "atlantis"}}, {"text": "ok"}]
+    post(client, {"sender": "nils", "text": "hej", "metadata": {"municipality": "bastad"}})
+    assert conversation_of(client, "nils").municipality == "bastad"
+
+
+def test_municipality_command_offers_every_municipality_and_saves_the_choice(
+    client: TestClient, backends: FakeBackends
+) -> None:
+    response = post(client, {"sender": "omar", "text": "/municipality", "metadata": {"language": "ar"}})
+    buttons = response.json()["messages"][0]["buttons"]
+    assert [b["payload"] for b in buttons][:2] == [
+        '/choose_municipality{"municipality":"upplands-vasby"}',
+        '/choose_municipality{"municipality":"stockholm"}',
+    ]
+    assert buttons[-1]["payload"] == '/choose_municipality{"municipality":"other"}'
+    assert response.json()["messages"][0]["text"] == t("ar", "Which municipality do you live in?")
+
+    response = post(client, {"sender": "omar", "text": buttons[2]["payload"]})
+    assert conversation_of(client, "omar").municipality == "bastad"
+    assert "Båstad" in response.json()["messages"][0]["text"]
+    assert response.json()["language"] == "ar"
+    assert backends.received == []  # handled by the gateway, without Rasa

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from lotsen.paths import KNOWLEDGE_DIR, ROOT
 from lotsen.stack import Stack, StackConfig
 from lotsen.train import ensure_model
 
@@ -20,7 +25,12 @@ def free_port() -> int:
 
 
 def stack_config(tmp: Path) -> StackConfig:
+    """Free ports, and a copy of the knowledge bank that tests may edit while it runs."""
+    knowledge = tmp / "knowledge"
+    if not knowledge.exists():
+        shutil.copytree(KNOWLEDGE_DIR, knowledge)
     return StackConfig(
+        extra_env={"LOTSEN_KNOWLEDGE_DIR": str(knowledge), "LOTSEN_SECRET_KEY": "integration-tests-only"},
         gateway_port=free_port(),
         rasa_port=free_port(),
         actions_port=free_port(),
@@ -62,3 +72,21 @@ def say(stack: Stack, sender: str, text: str, **metadata: str) -> dict[str, Any]
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+PASSWORD = "browser-test-password"
+
+
+def create_staff(stack: Stack, username: str, name: str) -> None:
+    """A staff account in the running stack, made the way an admin would: `python -m bot.accounts`."""
+    env = {**os.environ, **stack.config.extra_env, "LOTSEN_VAR_DIR": str(stack.config.var_dir)}
+    env["LOTSEN_NEW_PASSWORD"] = PASSWORD
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.accounts", username, "--role", "staff", "--name", name],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr

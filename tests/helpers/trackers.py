@@ -7,13 +7,24 @@ from typing import Any
 from rasa_sdk.interfaces import Tracker
 
 
-def tracker_for(intent: str, language: str | None = "sv", text: str = "", sender: str = "web:test") -> Tracker:
+def tracker_for(
+    intent: str,
+    language: str | None = "sv",
+    text: str = "",
+    sender: str = "web:test",
+    municipality: str | None = None,
+    entities: dict[str, str] | None = None,
+) -> Tracker:
+    """A tracker whose latest message has `intent`, the gateway's metadata and `entities`
+    (as a button payload like `/ask_x{"municipality":"linkoping"}` would give them)."""
     metadata: dict[str, Any] = {"channel": "web"}
     if language is not None:
         metadata["language"] = language
+    if municipality is not None:
+        metadata["municipality"] = municipality
     latest = {
         "intent": {"name": intent, "confidence": 0.99},
-        "entities": [],
+        "entities": [{"entity": name, "value": value} for name, value in (entities or {}).items()],
         "text": text,
         "metadata": metadata,
     }

@@ -29,7 +29,7 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     (bank / "topics" / "broken.yml").write_text("id: broken\nintent: [ask_x\nsources: 1\n", encoding="utf-8")
     errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
     assert len(errors) == 1
-    assert "broken.yml:" in errors[0] and "invalid YAML" in errors[0]
+    assert "broken.yml:" in errors[0] and "not valid YAML" in errors[0]
 
 
 def test_schema_errors_name_the_field(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_schema_errors_name_the_field(tmp_path: Path) -> None:
     joined = "\n".join(errors)
     assert "bankid.yml" in joined
     assert "sources.1.url" in joined
-    assert "unsupported language code(s): xx" in joined
+    assert "unknown language code(s) xx" in joined
 
 
 def test_too_long_message_is_an_error(tmp_path: Path) -> None:
@@ -99,3 +99,80 @@ def test_huge_file_is_rejected_without_reading_it(tmp_path: Path) -> None:
     (bank / "topics" / "huge.yml").write_bytes(b"#" * (10 * 1024 * 1024))
     errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
     assert any("huge.yml" in e and "at most" in e for e in errors)
+
+
+def test_schema_error_names_the_line_of_the_bad_value(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    path = bank / "topics" / "sfi.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("review_by:"))
+    lines[number - 1] = "review_by: next spring"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
+    assert any(f"sfi.yml:{number}: review_by:" in e for e in errors), errors
+
+
+def test_bad_office_hours_and_unknown_municipality(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    path = bank / "offices" / "linkoping.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"08:00-16:00"', '"16:00-08:00"', 1), encoding="utf-8")
+    (bank / "offices" / "malmo.yml").write_text(
+        "municipality: malmo\nlast_checked: 2026-11-23\nreview_by: 2027-01-01\n"
+        "offices:\n  - {id: x, name: X, phone: '040-34 10 00'}\n",
+        encoding="utf-8",
+    )
+    errors = "\n".join(check(bank, DOMAIN, date(2026, 11, 23))[0])
+    assert "linkoping.yml" in errors and "closes before it opens" in errors
+    assert "malmo.yml:1: municipality: unknown municipality 'malmo'" in errors
+
+
+def test_association_problems_are_errors(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    path = bank / "associations" / "hej-framling.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["contact"] = {"url": "javascript:alert(1)"}
+    data["interests"].append("knitting")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    other = bank / "associations" / "kompis-sverige.yml"
+    data = yaml.safe_load(other.read_text(encoding="utf-8"))
+    del data["description"]["uk"]
+    other.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    errors = "\n".join(check(bank, DOMAIN, date(2026, 11, 23))[0])
+    assert "hej-framling.yml" in errors and "contact.url" in errors
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["contact"] = {"url": "https://hejframling.se/"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    errors = "\n".join(check(bank, DOMAIN, date(2026, 11, 23))[0])
+    assert "unknown interest tag(s) knitting" in errors
+    data["interests"].remove("knitting")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert check(bank, DOMAIN, date(2026, 11, 23))[0] == ["association kompis-sverige: no description in uk"]
+
+
+def test_emergency_answer_must_start_with_112_and_name_1177(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    path = bank / "topics" / "emergency.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["answers"]["ar"][0] = "اتصل بالطوارئ."
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    errors, _ = check(bank, DOMAIN, date(2026, 11, 23))
+    assert "topic emergency: the first ar message must start with 112" in errors
+    assert "topic emergency: the first ar message must also name 1177" in errors
+
+
+def test_override_missing_a_language_is_an_error_and_stray_files_warn(tmp_path: Path) -> None:
+    bank = copy_bank(tmp_path)
+    path = bank / "topics" / "housing_queue.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["overrides"]["skelleftea"]["answers"]["fa"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (bank / "topics" / "notes.yaml").write_text("id: x\n", encoding="utf-8")
+    errors, warnings = check(bank, DOMAIN, date(2026, 11, 23))
+    assert errors == ["topic housing_queue, override skelleftea: no answer in fa"]
+    assert any("notes.yaml" in w and "not read" in w for w in warnings)
+
+
+def test_unverified_office_details_are_warnings() -> None:
+    _, warnings = check(KNOWLEDGE_DIR, DOMAIN, date(2026, 11, 23))
+    assert any(w.startswith("office vasby-direkt: confirm phone") for w in warnings)

@@ -1,0 +1,1 @@
+"""The staff console: the handoff queue, conversations, replies and tickets, live."""

@@ -1,0 +1,307 @@
+"""The editor pages (`/editor`): coverage, editing one answer with a preview, and the
+questions the bot could not answer.
+
+Saving goes through `lotsen.knowledge.editing`, i.e. the validator the action server
+uses, into the YAML file; the action server notices the file on its next answer. A
+rejected change is shown with the validator's message and the editor's text is kept in
+the form, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.accounts import authenticate
+from bot.db import Conversation, Message, Staff
+from bot.editor.i18n import gettext, templates
+from bot.editor.session import csrf_ok, csrf_token, current_account, sign_in, sign_out
+from lotsen.check_data import coverage_rows, report
+from lotsen.knowledge import MAX_MESSAGE_CHARS, KnowledgeError, Topic
+from lotsen.knowledge.editing import (
+    ConflictError,
+    current_messages,
+    fingerprint,
+    join_messages,
+    save_answer,
+    split_messages,
+    topic_path,
+)
+from lotsen.knowledge.files import parse_text, read_text
+from lotsen.languages import languages, supported_codes
+from lotsen.municipalities import municipalities
+from lotsen.paths import ROOT
+from lotsen.privacy import mask_personal_data
+
+log = logging.getLogger(__name__)
+
+ROLE = "editor"
+FEED_LIMIT = 200
+
+
+def _language(request: Request) -> str:
+    return str(request.app.state.settings.console_language)
+
+
+def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    language = _language(request)
+    area = "console" if request.url.path.startswith("/console") else "editor"
+    context = {"csrf": csrf_token(request), "ui_language": language, "area": area, **context}
+    return templates(language).TemplateResponse(request, template, context, status_code=status)
+
+
+def _to_login(request: Request) -> Response:
+    area = "/console" if request.url.path.startswith("/console") else "/editor"
+    return RedirectResponse(f"{area}/login?next={quote(request.url.path)}", status_code=303)
+
+
+async def signed_in(request: Request, role: str) -> Staff | Response:
+    """The signed-in account with `role`, or the response to send instead (sign-in or 403)."""
+    account = await current_account(request, role)
+    if account is not None:
+        return account
+    if request.session.get("staff_id") is not None:
+        if role == ROLE:
+            message = gettext(_language(request), "Your account may not edit the knowledge bank.")
+        else:
+            message = gettext(_language(request), "Your account may not use the staff console.")
+        return render(request, "editor/error.html", {"message": message}, status=403)
+    return _to_login(request)
+
+
+async def _editor(request: Request) -> Staff | Response:
+    return await signed_in(request, ROLE)
+
+
+async def login(request: Request) -> Response:
+    language = _language(request)
+    area = "/console" if request.url.path.startswith("/console") else "/editor"
+    next_url = request.query_params.get("next", area)
+    if not next_url.startswith(("/editor", "/console")) or "//" in next_url:
+        next_url = area
+    if request.method == "GET":
+        return render(request, "editor/login.html", {"next": next_url, "error": None, "action": request.url.path})
+    form = await request.form()
+    username = str(form.get("username") or "")
+    if not csrf_ok(request, form):
+        error = gettext(language, "The form had expired. Please try again.")
+        return render(
+            request, "editor/login.html", {"next": next_url, "error": error, "action": request.url.path}, status=400
+        )
+    client = request.client.host if request.client else "unknown"
+    limiter = request.app.state.login_limiter
+    wait = max(limiter.retry_after(f"ip:{client}"), limiter.retry_after(f"user:{username.strip().lower()}"))
+    if wait:
+        error = gettext(language, "Too many attempts. Try again in %(minutes)d minutes.", minutes=int(wait // 60) + 1)
+        return render(
+            request, "editor/login.html", {"next": next_url, "error": error, "action": request.url.path}, status=429
+        )
+    account = await authenticate(request.app.state.db, username, str(form.get("password") or ""))
+    if account is None:
+        log.warning("failed staff sign-in for %r from %s", username[:64], client)
+        error = gettext(language, "Wrong username or password.")
+        return render(
+            request, "editor/login.html", {"next": next_url, "error": error, "action": request.url.path}, status=401
+        )
+    sign_in(request, account)
+    log.info("staff %s signed in", account.username)
+    return RedirectResponse(next_url, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if csrf_ok(request, form):
+        sign_out(request)
+    area = "/console" if request.url.path.startswith("/console") else "/editor"
+    return RedirectResponse(f"{area}/login", status_code=303)
+
+
+async def dashboard(request: Request) -> Response:
+    account = await _editor(request)
+    if isinstance(account, Response):
+        return account
+    settings = request.app.state.settings
+    found = report(settings.knowledge_dir, ROOT / "domain.yml", date.today())
+    rows = []
+    if found.bank is not None:
+        topics = {topic.id: topic for topic in found.bank.topics.values()}
+        for name, present in coverage_rows(found.bank):
+            topic_id, _, municipality = name.strip().partition(" @ ")
+            rows.append(
+                {
+                    "label": topics[topic_id].id if not municipality else municipalities()[municipality],
+                    "topic": topic_id,
+                    "municipality": municipality or None,
+                    "cells": [(code, code in present) for code in supported_codes()],
+                }
+            )
+    return render(
+        request,
+        "editor/index.html",
+        {"account": account, "report": found, "rows": rows, "codes": supported_codes()},
+    )
+
+
+@dataclass
+class Preview:
+    messages: list[tuple[str, int, bool]]  # text, length, too long
+    direction: str
+
+
+def _preview(messages: list[str], language: str) -> Preview:
+    return Preview([(m, len(m), len(m) > MAX_MESSAGE_CHARS) for m in messages], languages()[language].direction)
+
+
+async def edit_answer(request: Request) -> Response:
+    account = await _editor(request)
+    if isinstance(account, Response):
+        return account
+    ui = _language(request)
+    directory = request.app.state.settings.knowledge_dir
+    topic_id = request.path_params["topic_id"]
+    language = request.path_params["language"]
+    municipality = request.query_params.get("municipality") or None
+    if language not in languages() or (municipality is not None and municipality not in municipalities()):
+        return render(request, "editor/error.html", {"message": gettext(ui, "No such language or municipality.")}, 404)
+    try:
+        path = topic_path(directory, topic_id)
+        text = read_text(path)
+        topic = parse_text(text, Topic, path.name)
+    except KnowledgeError as exc:
+        return render(request, "editor/error.html", {"message": str(exc)}, status=404)
+
+    context: dict[str, Any] = {
+        "account": account,
+        "topic": topic,
+        "language": language,
+        "language_name": languages()[language].native_name,
+        "direction": languages()[language].direction,
+        "municipality": municipality,
+        "municipality_name": municipalities().get(municipality or ""),
+        "reference": join_messages(current_messages(topic, "sv" if language != "sv" else "en", municipality)),
+        "max_chars": MAX_MESSAGE_CHARS,
+        "error": None,
+        "saved": request.query_params.get("saved") == "1",
+        "preview": None,
+    }
+    if request.method == "GET":
+        messages = current_messages(topic, language, municipality)
+        context.update(
+            body=join_messages(messages), fingerprint=fingerprint(text), preview=_preview(messages, language)
+        )
+        return render(request, "editor/edit.html", context)
+
+    form = await request.form()
+    body = str(form.get("body") or "")
+    messages = split_messages(body)
+    context.update(body=body, fingerprint=str(form.get("fingerprint") or ""), preview=_preview(messages, language))
+    if not csrf_ok(request, form):
+        context["error"] = gettext(ui, "The form had expired. Copy your text, reload the page and try again.")
+        return render(request, "editor/edit.html", context, status=400)
+    if form.get("action") != "save":
+        return render(request, "editor/edit.html", context)
+    try:
+        save_answer(path, language, municipality, messages, context["fingerprint"])
+    except ConflictError as exc:
+        context["error"] = gettext(ui, "Not saved: %(reason)s", reason=str(exc))
+        return render(request, "editor/edit.html", context, status=409)
+    except KnowledgeError as exc:
+        context["error"] = gettext(ui, "Not saved: %(reason)s", reason=str(exc))
+        return render(request, "editor/edit.html", context, status=422)
+    log.info("editor %s saved %s/%s (%s)", account.username, topic_id, language, municipality or "national")
+    suffix = f"&municipality={municipality}" if municipality else ""
+    return RedirectResponse(f"/editor/topics/{topic_id}/{language}?saved=1{suffix}", status_code=303)
+
+
+@dataclass
+class UnansweredQuestion:
+    text: str
+    language: str | None
+    reason: str
+    count: int
+    last_asked: datetime
+
+
+async def unanswered_questions(
+    request: Request, language: str | None
+) -> tuple[list[UnansweredQuestion], dict[str, int]]:
+    """Questions the bot could not answer, grouped by text, newest first; and counts per language."""
+    normalised = func.lower(func.trim(Message.text))
+    query = (
+        select(
+            func.min(Message.text),
+            Conversation.language,
+            Message.unanswered,
+            func.count(),
+            func.max(Message.created_at),
+        )
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.unanswered.is_not(None))
+        .group_by(normalised, Conversation.language, Message.unanswered)
+        .order_by(func.max(Message.created_at).desc())
+        .limit(FEED_LIMIT)
+    )
+    if language:
+        query = query.where(Conversation.language == language)
+    per_language = (
+        select(Conversation.language, func.count())
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(Message.unanswered.is_not(None))
+        .group_by(Conversation.language)
+    )
+    async with request.app.state.db.sessions() as session:
+        rows = (await session.execute(query)).all()
+        counts = {str(code): int(n) for code, n in (await session.execute(per_language)).all()}
+    # Editors need the question, not the person: mask personal data, then merge what became equal.
+    merged: dict[tuple[str, str | None, str], UnansweredQuestion] = {}
+    for text, lang, reason, count, last in rows:
+        masked = mask_personal_data(str(text))
+        key = (masked.casefold(), lang, str(reason))
+        if key in merged:
+            merged[key].count += int(count)
+            merged[key].last_asked = max(merged[key].last_asked, last)
+        else:
+            merged[key] = UnansweredQuestion(masked, lang, str(reason), int(count), last)
+    questions = sorted(merged.values(), key=lambda q: q.last_asked, reverse=True)
+    return questions, counts
+
+
+async def unanswered(request: Request) -> Response:
+    account = await _editor(request)
+    if isinstance(account, Response):
+        return account
+    language = request.query_params.get("language") or None
+    if language is not None and language not in languages():
+        language = None
+    questions, counts = await unanswered_questions(request, language)
+    return render(
+        request,
+        "editor/unanswered.html",
+        {
+            "account": account,
+            "questions": questions,
+            "counts": counts,
+            "total": sum(counts.values()),
+            "selected": language,
+            "languages": languages(),
+        },
+    )
+
+
+ROUTES = [
+    Route("/editor", dashboard),
+    Route("/editor/login", login, methods=["GET", "POST"]),
+    Route("/editor/logout", logout, methods=["POST"]),
+    Route("/console/login", login, methods=["GET", "POST"]),
+    Route("/console/logout", logout, methods=["POST"]),
+    Route("/editor/topics/{topic_id:str}/{language:str}", edit_answer, methods=["GET", "POST"]),
+    Route("/editor/unanswered", unanswered),
+]

@@ -1,0 +1,91 @@
+"""Retention: delete conversations nobody has written in for `LOTSEN_RETENTION_DAYS`
+(default 30) everywhere Lotsen keeps them — the gateway's database (conversation,
+messages, handoffs, tickets by cascade) and Rasa's tracker store (events older than the
+cut-off, for every sender).
+
+Runs once a day inside the gateway, and on demand with `python -m bot.retention`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db import Conversation, Database
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+DAY_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Removed:
+    conversations: int
+    tracker_events: int | None  # None: the tracker store could not be reached
+
+
+def _prune_tracker(tracker_url: str, cutoff: datetime) -> int:
+    engine = create_engine(tracker_url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(
+                text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff.timestamp()}
+            )
+            return int(result.rowcount or 0)
+    finally:
+        engine.dispose()
+
+
+async def apply_retention(db: Database, tracker_url: str | None, days: int, now: datetime | None = None) -> Removed:
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    async with db.sessions() as session:
+        result = await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))
+        await session.commit()
+    conversations = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    events: int | None = None
+    if tracker_url:
+        try:
+            events = await asyncio.to_thread(_prune_tracker, tracker_url, cutoff)
+        except SQLAlchemyError:
+            log.exception("retention: Rasa's tracker store could not be pruned")
+    log.info("retention (%d days): %d conversations, %s tracker events removed", days, conversations, events)
+    return Removed(conversations, events)
+
+
+async def retention_forever(db: Database, tracker_url: str | None, days: int) -> None:
+    while True:
+        try:
+            await apply_retention(db, tracker_url, days)
+        except Exception:
+            log.exception("retention run failed")
+        await asyncio.sleep(DAY_SECONDS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.retention", description=__doc__)
+    settings = Settings.from_env()
+    parser.add_argument("--days", type=int, default=settings.retention_days)
+    args = parser.parse_args(argv)
+
+    async def run() -> Removed:
+        db = Database(settings.database_url)
+        await db.create()
+        try:
+            return await apply_retention(db, settings.rasa_tracker_url, args.days)
+        finally:
+            await db.dispose()
+
+    removed = asyncio.run(run())
+    print(f"removed {removed.conversations} conversation(s) and {removed.tracker_events} tracker event(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

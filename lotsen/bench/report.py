@@ -1,0 +1,108 @@
+"""reports/bench.md from the measurements: a table per target with ratios against Rasa's
+own REST webhook, memory, start-up, training, and the targets met or missed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGETS = {
+    "throughput_at_50": 100.0,  # messages/s at 50 concurrent conversations
+    "p95_at_50_ms": 250.0,
+    "single_user_p50_ms": 50.0,
+    "stack_rss_mb": 1536.0,
+    "startup_s": 30.0,
+}
+
+
+def _ratio(ours: float | None, base: float | None) -> str:
+    if not ours or not base:
+        return "–"
+    return f"{ours / base:.2f}×"
+
+
+def _row(level: dict[str, Any], base: dict[str, Any] | None) -> str:
+    b = base or {}
+    throughput = f"{level['throughput']} ({_ratio(level['throughput'], b.get('throughput'))})"
+    return (
+        f"| {level['concurrency']} | {level['messages']} | {throughput}"
+        f" | {level['p50_ms']} ({_ratio(level['p50_ms'], b.get('p50_ms'))})"
+        f" | {level['p95_ms']} ({_ratio(level['p95_ms'], b.get('p95_ms'))})"
+        f" | {level['p99_ms']} | {level['errors']} | {level['lost']} | {level['duplicated']} | {level['missing']} |"
+    )
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render(results: dict[str, Any]) -> str:
+    gateway = {lvl["concurrency"]: lvl for lvl in results["levels"] if lvl["target"] == "gateway"}
+    rasa = {lvl["concurrency"]: lvl for lvl in results["levels"] if lvl["target"] == "rasa"}
+    lines = [
+        "# Benchmark",
+        "",
+        f"Run {results['when']} on {results['machine']} (`make bench`; raw figures in `reports/bench.json`).",
+        "Each simulated newcomer sends a multilingual conversation (topics, small talk, out-of-scope,",
+        f"a language switch) and waits for each reply; {results['seconds_per_level']:g} s per level.",
+        "Ratios compare the whole gateway path (gateway → Rasa → action server → knowledge bank)",
+        "with Rasa's own REST webhook on the same model and messages.",
+        "",
+        "## Through the gateway (`POST /api/messages`), ratio to Rasa's webhook in brackets",
+        "",
+        "| concurrent | messages | msg/s | p50 ms | p95 ms | p99 ms | errors | lost | duplicated | missing |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(_row(level, rasa.get(c)) for c, level in sorted(gateway.items())),
+        "",
+        "## Rasa's REST webhook directly",
+        "",
+        "| concurrent | messages | msg/s | p50 ms | p95 ms | p99 ms | errors | lost | duplicated | missing |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(_row(level, None) for _, level in sorted(rasa.items())),
+        "",
+        "## Memory, start-up, training",
+        "",
+        "| process | RSS MB (after the run) |",
+        "|---|---|",
+        *(f"| {name} | {mb:.0f} |" for name, mb in results["rss_mb"].items()),
+        f"| **whole stack** | **{sum(results['rss_mb'].values()):.0f}** |",
+        "",
+        f"- Start-up to healthy: {results['startup_s']} s"
+        if results["startup_s"] is not None
+        else "- Start-up: not measured (used a running stack)",
+        f"- Training (`make train`, this model): {results['training_s']} s"
+        if results["training_s"]
+        else "- Training: no record beside the model",
+        "",
+        "## Targets (2-core machine)",
+        "",
+    ]
+    at50 = gateway.get(50)
+    single = gateway.get(1)
+    rss = sum(results["rss_mb"].values())
+    checks = [
+        (
+            "≥ 100 msg/s at 50 conversations",
+            at50 and at50["throughput"] >= TARGETS["throughput_at_50"],
+            at50 and at50["throughput"],
+        ),
+        (
+            "p95 ≤ 250 ms at 50 conversations",
+            at50 and at50["p95_ms"] <= TARGETS["p95_at_50_ms"],
+            at50 and at50["p95_ms"],
+        ),
+        (
+            "one user p50 ≤ 50 ms",
+            single and single["p50_ms"] <= TARGETS["single_user_p50_ms"],
+            single and single["p50_ms"],
+        ),
+        ("whole stack ≤ 1.5 GB RSS", rss <= TARGETS["stack_rss_mb"], round(rss)),
+        (
+            "start-up ≤ 30 s",
+            results["startup_s"] is not None and results["startup_s"] <= TARGETS["startup_s"],
+            results["startup_s"],
+        ),
+    ]
+    lines += [f"- {name}: {_verdict(bool(ok))} (measured {value})" for name, ok, value in checks]
+    if results.get("notes"):
+        lines += ["", "## Notes", "", *(f"- {note}" for note in results["notes"])]
+    return "\n".join(lines) + "\n"

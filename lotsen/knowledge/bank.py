@@ -1,0 +1,198 @@
+"""The whole knowledge bank: topics, offices, associations and interests, checked together.
+
+`load_bank` reads `data/knowledge/` (layout in docs/knowledge.md) and fails as a whole
+if any file is invalid, so the store that serves answers never mixes a half-edited bank
+with a good one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TypeVar
+
+from lotsen.knowledge.files import KnowledgeError, load_file
+from lotsen.knowledge.schema import (
+    Association,
+    Interest,
+    Interests,
+    MunicipalityOffices,
+    Office,
+    Source,
+    Topic,
+)
+from lotsen.municipalities import municipality_ids
+from lotsen_nlu.lexicon import Gazetteer
+
+FALLBACK_LANGUAGES = ("en", "sv")
+
+
+Text = TypeVar("Text")
+
+
+def in_language(texts: dict[str, Text], language: str) -> tuple[str, Text]:
+    """The text in `language`, else English, else Swedish, else any; with the code used."""
+    for code in (language, *FALLBACK_LANGUAGES, *texts):
+        if code in texts:
+            return code, texts[code]
+    raise KeyError("no text in any language")  # the schema requires at least one
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to tell the user, and in which language and for which municipality it is."""
+
+    topic: Topic
+    language: str
+    messages: list[str]
+    sources: list[Source]
+    municipality: str | None = None
+
+    def is_fallback(self, requested: str) -> bool:
+        return self.language != requested
+
+
+@dataclass
+class KnowledgeBank:
+    """Everything editors maintain, indexed for the actions."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)  # by intent
+    offices: dict[str, MunicipalityOffices] = field(default_factory=dict)  # by municipality
+    associations: list[Association] = field(default_factory=list)
+    interests: dict[str, Interest] = field(default_factory=dict)
+
+    def by_intent(self, intent: str) -> Topic | None:
+        return self.topics.get(intent)
+
+    def by_id(self, topic_id: str) -> Topic | None:
+        return next((topic for topic in self.topics.values() if topic.id == topic_id), None)
+
+    def answer(self, intent: str, language: str, municipality: str | None = None) -> Answer | None:
+        """The topic's answer for `municipality` in `language` (or a fallback language)."""
+        topic = self.by_intent(intent)
+        if topic is None:
+            return None
+        national_language, national = in_language(topic.answers, language)
+        override = topic.overrides.get(municipality or "")
+        if override is None:
+            return Answer(topic, national_language, list(national), list(topic.sources))
+        local_language, local = in_language(override.answers, language)
+        messages = list(local) if override.replace else [*local, *national]
+        # The note names a fallback language if any part of the answer is not in `language`.
+        used = local_language if override.replace or local_language != language else national_language
+        return Answer(topic, used, messages, [*override.sources, *topic.sources], municipality)
+
+    def needs_municipality(self, intent: str, municipality: str | None) -> bool:
+        """True if the answer depends on where the user lives and we do not know it yet."""
+        topic = self.by_intent(intent)
+        return topic is not None and topic.local and not municipality
+
+    def handoff_office(self, municipality: str | None) -> Office | None:
+        entry = self.offices.get(municipality or "")
+        return entry.handoff_office if entry else None
+
+    @cached_property
+    def interest_finder(self) -> Gazetteer:
+        """Finds an interest tag from what the user typed, in any language."""
+        names: dict[str, list[str]] = {}
+        for interest in self.interests.values():
+            words = [*interest.names.values(), *(w for ws in interest.keywords.values() for w in ws)]
+            names[interest.id] = words
+        return Gazetteer(names)
+
+    def find_associations(
+        self,
+        municipality: str | None,
+        interest: str | None = None,
+        language: str | None = None,
+        speaking: str | None = None,
+    ) -> list[Association]:
+        """Associations for the user: local ones before national ones, those speaking the
+        user's language first within each, then by name; only those whose people speak
+        `speaking` if the user asked for a language."""
+        found = [
+            a
+            for a in self.associations
+            if (a.national or (municipality in a.municipalities))
+            and (interest is None or interest in a.interests)
+            and (speaking is None or speaking in a.languages)
+        ]
+        return sorted(
+            found,
+            key=lambda a: (municipality not in a.municipalities, language not in a.languages, a.name.casefold()),
+        )
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.yml")) if directory.is_dir() else []
+
+
+def load_bank(directory: Path) -> KnowledgeBank:
+    """Load and cross-check every knowledge file; any error fails the whole load."""
+    bank = KnowledgeBank()
+    errors: list[str] = []
+
+    topic_files: dict[str, Path] = {}
+    for path in _yaml_files(directory / "topics"):
+        try:
+            topic = load_file(path, Topic)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        if topic.id in topic_files:
+            errors.append(f"{path}: duplicate topic id {topic.id!r} (also in {topic_files[topic.id]})")
+        elif topic.intent in bank.topics:
+            errors.append(f"{path}: intent {topic.intent!r} is already answered by another topic")
+        else:
+            topic_files[topic.id] = path
+            bank.topics[topic.intent] = topic
+
+    interests_file = directory / "interests.yml"
+    if interests_file.exists():
+        try:
+            interests = load_file(interests_file, Interests)
+            bank.interests = {interest.id: interest for interest in interests.interests}
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+
+    for path in _yaml_files(directory / "offices"):
+        try:
+            entry = load_file(path, MunicipalityOffices)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        if entry.municipality in bank.offices:
+            errors.append(f"{path}: {entry.municipality} already has an offices file")
+        else:
+            bank.offices[entry.municipality] = entry
+
+    association_files: dict[str, Path] = {}
+    for path in _yaml_files(directory / "associations"):
+        try:
+            association = load_file(path, Association)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        if association.id in association_files:
+            errors.append(
+                f"{path}: duplicate association id {association.id!r} (also in {association_files[association.id]})"
+            )
+            continue
+        unknown = [tag for tag in association.interests if tag not in bank.interests]
+        if unknown:
+            errors.append(f"{path}: unknown interest tag(s) {', '.join(unknown)}; see interests.yml")
+        association_files[association.id] = path
+        bank.associations.append(association)
+
+    if errors:
+        raise KnowledgeError("\n".join(errors))
+    return bank
+
+
+def municipality_coverage(bank: KnowledgeBank) -> dict[str, list[str]]:
+    """Which municipalities have offices on file, and which are missing."""
+    return {
+        "with_offices": sorted(bank.offices),
+        "without_offices": sorted(set(municipality_ids()) - set(bank.offices)),
+    }

@@ -1,0 +1,23 @@
+"""The topic intents (DESIGN.md contract) and their short titles, translated at use.
+
+Shared by the actions (buttons) and the gateway (the staff console's handoff brief).
+"""
+
+from __future__ import annotations
+
+from lotsen.i18n import N_
+
+TOPIC_TITLES: dict[str, str] = {
+    "ask_bankid": N_("BankID"),
+    "ask_personnummer": N_("Personal identity number"),
+    "ask_id_card": N_("ID card"),
+    "ask_healthcare": N_("Healthcare"),
+    "ask_emergency": N_("Emergency"),
+    "ask_dental": N_("Dentist"),
+    "ask_interpreter": N_("Interpreter"),
+    "ask_housing_queue": N_("Housing queue"),
+    "ask_housing_allowance": N_("Housing allowance"),
+    "ask_associations": N_("Associations and activities"),
+    "ask_sfi": N_("Swedish classes (SFI)"),
+    "ask_work": N_("Work"),
+}

@@ -1,0 +1,52 @@
+"""The benchmark report: percentiles, ratios and target verdicts."""
+
+from __future__ import annotations
+
+from lotsen.bench.load import LevelResult
+from lotsen.bench.report import render
+
+
+def level(target: str, concurrency: int, throughput: float, p50: float, p95: float) -> dict[str, object]:
+    return {
+        "target": target,
+        "concurrency": concurrency,
+        "messages": 100,
+        "throughput": throughput,
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "p99_ms": p95,
+        "mean_ms": p50,
+        "errors": 0,
+        "lost": 0,
+        "duplicated": 0,
+        "missing": 0,
+    }
+
+
+def test_percentiles_and_throughput() -> None:
+    result = LevelResult("gateway", 2, 2.0, latencies_ms=[float(x) for x in range(1, 101)])
+    assert result.percentile(50) == 51.0 and result.percentile(95) == 95.0 and result.percentile(99) == 99.0
+    assert result.throughput == 50.0
+
+
+def test_report_shows_ratios_and_which_targets_are_missed() -> None:
+    report = render(
+        {
+            "when": "now",
+            "machine": "m",
+            "seconds_per_level": 10,
+            "levels": [
+                level("gateway", 1, 20.0, 60.0, 80.0),
+                level("rasa", 1, 25.0, 40.0, 50.0),
+                level("gateway", 50, 120.0, 100.0, 200.0),
+                level("rasa", 50, 150.0, 90.0, 150.0),
+            ],
+            "rss_mb": {"rasa": 900.0, "gateway": 500.0, "actions": 60.0},
+            "startup_s": 14.0,
+            "training_s": 230.0,
+        }
+    )
+    assert "| 1 | 100 | 20.0 (0.80×) | 60.0 (1.50×)" in report
+    assert "one user p50 ≤ 50 ms: **missed** (measured 60.0)" in report
+    assert "≥ 100 msg/s at 50 conversations: met (measured 120.0)" in report
+    assert "whole stack ≤ 1.5 GB RSS: met (measured 1460)" in report
