@@ -35,6 +35,7 @@ from bot.pages import index
 from bot.ratelimit import RateLimiter
 from bot.retention import retention_forever
 from bot.settings import Settings
+from bot.tasks import stop_tasks
 from lotsen.knowledge import KnowledgeStore
 from lotsen.languages import languages
 
@@ -110,9 +111,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             yield
             if telegram is not None:
                 await telegram.stop()
-            retention.cancel()
-            if sweeper is not None:
-                sweeper.cancel()
+            await stop_tasks([retention, sweeper])
             await warm_up
         await db.dispose()
 

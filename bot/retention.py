@@ -3,7 +3,7 @@
 messages, handoffs, tickets by cascade) and Rasa's tracker store (events older than the
 cut-off, for every sender).
 
-Runs once a day inside the gateway, and on demand with `python -m bot.retention`.
+Runs inside the gateway a minute after start-up and then once a day, and on demand with `python -m bot.retention`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 DAY_SECONDS = 24 * 3600
+# The first run waits until start-up traffic (migrations, the first users) is over.
+FIRST_RUN_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ async def apply_retention(db: Database, tracker_url: str | None, days: int, now:
 
 
 async def retention_forever(db: Database, tracker_url: str | None, days: int) -> None:
+    """A minute after start-up, then once a day."""
+    await asyncio.sleep(FIRST_RUN_SECONDS)
     while True:
         try:
             await apply_retention(db, tracker_url, days)

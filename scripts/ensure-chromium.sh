@@ -11,7 +11,7 @@ if [ -z "$missing" ]; then
   exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing Debian's$missing for the browser tests…"
+  echo "installing Debian's packages:$missing for the browser tests…"
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 || {
     apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -46,6 +46,7 @@ from bot.console.live import Broker
 from bot.conversations import ConversationService
 from bot.db import Conversation, Database, Message
 from bot.settings import Settings
+from bot.tasks import stop_tasks
 from lotsen.i18n import N_, t
 from lotsen.languages import languages, negotiate
 
@@ -140,8 +141,7 @@ class TelegramChannel:
         self._delivery = asyncio.create_task(self._deliver_forever())
 
     async def stop(self) -> None:
-        if self._delivery is not None:
-            self._delivery.cancel()
+        await stop_tasks([self._delivery])
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -211,7 +211,7 @@ class TelegramChannel:
         try:
             reply = await self.conversations.handle(self._incoming(update, text))
         finally:
-            typing.cancel()
+            await stop_tasks([typing])
         await self.send(chat_id, reply.messages)
 
     async def _explain(self, update: Update, message: str) -> None:
