@@ -8,9 +8,11 @@ import uvicorn
 
 from bot.app import create_app
 from bot.settings import Settings
+from lotsen.privacy import install_log_masking
 
 
 def main() -> None:
+    install_log_masking()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Rasa's token travels in the query string.
     logging.getLogger("httpx").setLevel(logging.WARNING)

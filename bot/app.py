@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             detector = LanguageDetector(languages())
             warm_up = asyncio.create_task(asyncio.to_thread(detector.warm_up))
             store = KnowledgeStore(settings.knowledge_dir)
-            broker = Broker()
+            broker = Broker(settings.redis_url)
+            await broker.start()
             app.state.console = ConsoleService(db, store, broker)
             handoff = None
             if settings.handoff:
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             if telegram is not None:
                 await telegram.stop()
             await stop_tasks([retention, sweeper])
+            await broker.stop()
             await warm_up
         await db.dispose()
 

@@ -3,12 +3,18 @@
 Failures become one exception with a reason the gateway can explain to a person:
 `starting` (Rasa has not answered yet since the gateway started, or is loading its
 model), `down` (it answered before and now does not) or `timeout`.
+
+Several Rasa servers (`LOTSEN_RASA_URL` with commas) share one tracker store and a Redis
+lock store, so any of them can answer any conversation. Each conversation prefers one
+server (a stable hash of its id, which spreads the load and keeps its turns in order on
+one process), and moves to the next when that one cannot be reached.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,6 +25,9 @@ log = logging.getLogger(__name__)
 
 State = Literal["ok", "starting", "down"]
 PROBE_TIMEOUT = 2.0
+# The request never reached a Rasa process, or the process died while answering: another
+# server may take the message. (A read timeout is not one: the first may still answer.)
+FAILOVER_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError)
 
 
 class BackendUnavailableError(Exception):
@@ -29,7 +38,10 @@ class BackendUnavailableError(Exception):
 
 @dataclass
 class RasaClient:
-    """Talks to Rasa's REST channel and its HTTP API (token as a query parameter)."""
+    """Talks to Rasa's REST channel and its HTTP API (token as a query parameter).
+
+    `base_url` is one URL or several separated by commas.
+    """
 
     base_url: str
     token: Secret
@@ -45,11 +57,34 @@ class RasaClient:
             return "starting"
         return "down"
 
+    @property
+    def servers(self) -> list[str]:
+        return [url.strip().rstrip("/") for url in self.base_url.split(",") if url.strip()]
+
+    def servers_for(self, sender_id: str) -> list[str]:
+        """All servers, starting with this conversation's own."""
+        servers = self.servers
+        first = zlib.crc32(sender_id.encode()) % len(servers)
+        return servers[first:] + servers[:first]
+
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Post one user message; return Rasa's bot messages (possibly empty)."""
+        failure: BackendUnavailableError | None = None
+        for server in self.servers_for(sender_id):
+            try:
+                return await self._send_to(server, sender_id, text, metadata)
+            except BackendUnavailableError as exc:
+                if not isinstance(exc.__cause__, FAILOVER_ERRORS) and exc.reason != "starting":
+                    raise
+                log.warning("rasa %s cannot take the message (%s); trying the next server", server, exc)
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def _send_to(self, server: str, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             response = await self.http.post(
-                f"{self.base_url}/webhooks/rest/webhook",
+                f"{server}/webhooks/rest/webhook",
                 json={"sender": sender_id, "message": text, "metadata": metadata},
                 timeout=self.timeout,
             )
@@ -68,10 +103,15 @@ class RasaClient:
         return body if isinstance(body, list) else []
 
     async def state(self) -> State:
+        """`ok` when at least one server answers: the gateway can still serve everyone."""
+        states = [await self._state_of(server) for server in self.servers]
+        if "ok" in states:
+            return "ok"
+        return "starting" if "starting" in states else "down"
+
+    async def _state_of(self, server: str) -> State:
         try:
-            response = await self.http.get(
-                f"{self.base_url}/status", params={"token": str(self.token)}, timeout=PROBE_TIMEOUT
-            )
+            response = await self.http.get(f"{server}/status", params={"token": str(self.token)}, timeout=PROBE_TIMEOUT)
         except httpx.HTTPError:
             return self._not_answering()
         if response.status_code == 200:
@@ -79,7 +119,7 @@ class RasaClient:
             return "ok"
         if response.status_code in (409, 503):
             return "starting"
-        log.warning("rasa /status answered HTTP %s", response.status_code)
+        log.warning("rasa %s /status answered HTTP %s", server, response.status_code)
         return "down"
 
 

@@ -147,6 +147,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class AuditEntry(Base):
+    """Who did what to which conversation, and when: claim, reply, hand back, close, ticket.
+
+    Only ids, never message text, so the log holds no personal data of its own and may
+    outlive the conversation (retention and erasure delete the conversation, not the
+    record that a staff member once answered it).
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))  # the staff member's username
+    action: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[int | None] = mapped_column()
+    handoff_id: Mapped[int | None] = mapped_column()
+    ticket_id: Mapped[int | None] = mapped_column()
+
+
 class Database:
     """Engine and session factory; `create()` makes the tables on first start."""
 

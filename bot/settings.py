@@ -44,6 +44,7 @@ class Settings:
     telegram_webhook_secret: Secret | None
     telegram_base_url: str | None
     claim_timeout_minutes: float
+    redis_url: str | None  # several gateways share live console events through Redis
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,4 +79,5 @@ class Settings:
             telegram_webhook_secret=webhook_secret if webhook_secret and str(webhook_secret) else None,
             telegram_base_url=config("LOTSEN_TELEGRAM_BASE_URL", default=None) or None,
             claim_timeout_minutes=config("LOTSEN_HANDOFF_CLAIM_MINUTES", cast=float, default=10.0),
+            redis_url=config("LOTSEN_REDIS_URL", default=None) or None,
         )

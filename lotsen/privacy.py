@@ -2,12 +2,15 @@
 
 Personnummer and samordningsnummer, phone numbers and e-mail addresses are replaced by
 a marker. Used by the editors' unanswered-questions feed (editors need the question,
-not the person); issue 9 applies the same masking to logs.
+not the person) and on every log record of the three processes (`install_log_masking`),
+so a personnummer typed into the chat never reaches a log file.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from typing import Any
 
 MASK = "•••"
 
@@ -22,3 +25,35 @@ def mask_personal_data(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(MASK, text)
     return text
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 — a broken format string must not lose the record
+        message = str(record.msg)
+    record.msg, record.args = mask_personal_data(message), None
+    if record.exc_info:
+        record.exc_text = mask_personal_data(logging.Formatter().formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = mask_personal_data(record.stack_info)
+
+
+def install_log_masking() -> None:
+    """Mask personal data in every log record this process creates, from any library.
+
+    A log record factory rather than a handler filter: Rasa, rasa-sdk and uvicorn each
+    configure their own handlers, some after start-up, and a factory covers them all.
+    Idempotent.
+    """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "lotsen_masking", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        _mask_record(record)
+        return record
+
+    factory.lotsen_masking = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

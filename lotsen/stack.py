@@ -51,6 +51,10 @@ class StackConfig:
     var_dir: Path = field(default_factory=var_dir)
     model: Path = field(default_factory=model_path)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # More Rasa servers and gateways (`make run-scaled`): they must share PostgreSQL and
+    # Redis through `extra_env` (or the environment), see docs/deploy.md.
+    extra_rasa_ports: list[int] = field(default_factory=list)
+    extra_gateway_ports: list[int] = field(default_factory=list)
 
     @classmethod
     def from_env(cls) -> StackConfig:
@@ -69,6 +73,19 @@ class StackConfig:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
+    @property
+    def rasa_ports(self) -> list[int]:
+        return [self.rasa_port, *self.extra_rasa_ports]
+
+    @property
+    def gateway_ports(self) -> list[int]:
+        return [self.gateway_port, *self.extra_gateway_ports]
+
+
+def _numbered(name: str, index: int) -> str:
+    """rasa, rasa-2, rasa-3…: the first keeps the plain name (logs, tests, `stop_one`)."""
+    return name if index == 0 else f"{name}-{index + 1}"
+
 
 class Stack:
     """The three processes; `start()`, `wait_healthy()`, `stop()`."""
@@ -81,7 +98,15 @@ class Stack:
 
     def commands(self) -> dict[str, tuple[list[str], dict[str, str]]]:
         c = self.config
-        base = {**os.environ, "PYTHONUNBUFFERED": "1", **c.extra_env}
+        # Embedded defaults; the environment (or extra_env) switches to PostgreSQL/Redis.
+        defaults = {
+            "LOTSEN_RASA_TRACKER_URL": f"sqlite:///{c.var_dir / 'rasa-tracker.db'}",
+            "LOTSEN_RASA_LOCK_STORE": "in_memory",
+            "LOTSEN_REDIS_HOST": "127.0.0.1",
+            "LOTSEN_REDIS_PORT": "6379",
+            "LOTSEN_REDIS_LOCK_DB": "1",
+        }
+        base = {**defaults, **os.environ, "PYTHONUNBUFFERED": "1", **c.extra_env}
         rasa_env = {
             **base,
             "RASA_TELEMETRY_ENABLED": "false",
@@ -89,30 +114,34 @@ class Stack:
             "LOTSEN_ACTIONS_WEBHOOK_URL": f"http://127.0.0.1:{c.actions_port}/webhook",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONWARNINGS": "ignore",
-            "LOTSEN_RASA_TRACKER_DB": str(c.var_dir / "rasa-tracker.db"),
         }
-        rasa = [
-            str(RASA_VENV / "bin" / "rasa"), "run",
-            "--enable-api", f"--auth-token={c.rasa_token}",
-            "--interface", "127.0.0.1", "--port", str(c.rasa_port),
-            "--model", str(c.model),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-        ]  # fmt: skip
+        commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         actions_env = {**base, "SANIC_HOST": "127.0.0.1", "LOTSEN_VAR_DIR": str(c.var_dir)}
-        actions = [str(APP_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                   "--port", str(c.actions_port)]  # fmt: skip
-        gateway_env = {
-            **base,
-            "LOTSEN_HOST": c.gateway_host,
-            "LOTSEN_PORT": str(c.gateway_port),
-            "LOTSEN_RASA_URL": f"http://127.0.0.1:{c.rasa_port}",
-            "LOTSEN_RASA_TOKEN": c.rasa_token,
-            "LOTSEN_ACTIONS_URL": f"http://127.0.0.1:{c.actions_port}",
-            "LOTSEN_VAR_DIR": str(c.var_dir),
-            "LOTSEN_RASA_TRACKER_URL": f"sqlite:///{c.var_dir / 'rasa-tracker.db'}",
-        }
-        gateway = [str(APP_VENV / "bin" / "python"), "-m", "bot"]
-        return {"actions": (actions, actions_env), "rasa": (rasa, rasa_env), "gateway": (gateway, gateway_env)}
+        commands["actions"] = (
+            [str(APP_VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(c.actions_port)],
+            actions_env,
+        )
+        for index, port in enumerate(c.rasa_ports):
+            rasa = [
+                str(RASA_VENV / "bin" / "rasa"), "run",
+                "--enable-api", f"--auth-token={c.rasa_token}",
+                "--interface", "127.0.0.1", "--port", str(port),
+                "--model", str(c.model),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            ]  # fmt: skip
+            commands[_numbered("rasa", index)] = (rasa, rasa_env)
+        for index, port in enumerate(c.gateway_ports):
+            gateway_env = {
+                **base,
+                "LOTSEN_HOST": c.gateway_host,
+                "LOTSEN_PORT": str(port),
+                "LOTSEN_RASA_URL": ",".join(f"http://127.0.0.1:{p}" for p in c.rasa_ports),
+                "LOTSEN_RASA_TOKEN": c.rasa_token,
+                "LOTSEN_ACTIONS_URL": f"http://127.0.0.1:{c.actions_port}",
+                "LOTSEN_VAR_DIR": str(c.var_dir),
+            }
+            commands[_numbered("gateway", index)] = ([str(APP_VENV / "bin" / "python"), "-m", "bot"], gateway_env)
+        return commands
 
     def start(self, only: tuple[str, ...] | None = None) -> None:
         if not self.config.model.exists():
@@ -152,17 +181,19 @@ class Stack:
         return {name: code for name, p in self.processes.items() if (code := p.poll()) is not None}
 
     def wait_healthy(self, timeout: float = 180.0) -> float:
-        """Poll the gateway's /healthz until 200; return the seconds it took."""
+        """Poll every gateway's /healthz and every Rasa server's /status until all answer
+        200; return the seconds it took. (A gateway is healthy with one Rasa server up.)"""
+        c = self.config
+        pending = [f"http://127.0.0.1:{port}/healthz" for port in c.gateway_ports]
+        if c.extra_rasa_ports:
+            pending += [f"http://127.0.0.1:{port}/status?token={c.rasa_token}" for port in c.rasa_ports]
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             if self.exited():
                 raise RuntimeError(f"process exited during start-up: {self.exited()}")
-            try:
-                with urllib.request.urlopen(f"{self.config.gateway_url}/healthz", timeout=3) as response:
-                    if response.status == 200:
-                        return time.monotonic() - started
-            except (urllib.error.URLError, OSError):
-                pass
+            pending = [url for url in pending if not _answers(url)]
+            if not pending:
+                return time.monotonic() - started
             time.sleep(0.5)
         raise TimeoutError(f"stack not healthy after {timeout:.0f} s")
 
@@ -172,6 +203,14 @@ class Stack:
         for log in self._log_files:
             log.close()
         self._log_files.clear()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -204,10 +243,8 @@ def load_env_file(path: Path = ROOT / ".env") -> None:
             os.environ.setdefault(key, value)
 
 
-def main() -> int:
-    load_env_file()
-    config = StackConfig.from_env()
-    stack = Stack(config)
+def serve(stack: Stack, banner: str) -> int:
+    """Run a stack in the foreground until Ctrl-C/SIGTERM or until a process stops."""
 
     def on_signal(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -219,16 +256,7 @@ def main() -> int:
     stack.start()
     try:
         seconds = stack.wait_healthy()
-        print(
-            f"\nLotsen is up after {seconds:.1f} s:\n"
-            f"  try it         http://localhost:{config.gateway_port}/\n"
-            f"  chat API       POST http://localhost:{config.gateway_port}/api/messages\n"
-            f"  health         http://localhost:{config.gateway_port}/healthz\n"
-            f"  Rasa           http://127.0.0.1:{config.rasa_port} (token in LOTSEN_RASA_TOKEN)\n"
-            f"  action server  http://127.0.0.1:{config.actions_port}\n"
-            "Press Ctrl-C to stop all three.\n",
-            flush=True,
-        )
+        print(f"\nLotsen is up after {seconds:.1f} s:\n{banner}", flush=True)
         while not stack.exited():
             time.sleep(0.5)
         print(f"a process stopped on its own: {stack.exited()}; stopping the others", file=sys.stderr)
@@ -241,6 +269,20 @@ def main() -> int:
         return 1
     finally:
         stack.stop()
+
+
+def main() -> int:
+    load_env_file()
+    config = StackConfig.from_env()
+    return serve(
+        Stack(config),
+        f"  try it         http://localhost:{config.gateway_port}/\n"
+        f"  chat API       POST http://localhost:{config.gateway_port}/api/messages\n"
+        f"  health         http://localhost:{config.gateway_port}/healthz\n"
+        f"  Rasa           http://127.0.0.1:{config.rasa_port} (token in LOTSEN_RASA_TOKEN)\n"
+        f"  action server  http://127.0.0.1:{config.actions_port}\n"
+        "Press Ctrl-C to stop all three.\n",
+    )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,13 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from lotsen.privacy import install_log_masking
 from lotsen_nlu import speedups
 from lotsen_nlu.lexicon import Lexicon
 from lotsen_nlu.normalize import fold
 
 speedups.install()  # this module is imported by the Rasa server when it loads the model
+install_log_masking()  # from then on, what users type is masked in Rasa's own logs
 
 ROOT = Path(__file__).resolve().parent.parent
 

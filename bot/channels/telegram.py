@@ -272,17 +272,20 @@ class TelegramChannel:
 
     async def _deliver_forever(self) -> None:
         """Push messages stored for Telegram users outside a turn (staff replies, notices)."""
-        events = self.broker.subscribe("telegram-channel")
+        events = self.broker.subscribe()
         try:
             while True:
                 event = await events.get()
                 if event.get("type") == "deliver":
+                    # With several gateways every one hears the event; one sends it.
+                    if not await self.broker.claim(f"telegram:{event['conversation']}:{event['messages']}"):
+                        continue
                     try:
                         await self.deliver(int(event["conversation"]), [int(i) for i in event["messages"]])
                     except Exception:
                         log.exception("delivering staff messages to Telegram failed")
         finally:
-            self.broker.unsubscribe(events, "telegram-channel")
+            self.broker.unsubscribe(events)
 
     async def deliver(self, conversation_id: int, message_ids: list[int]) -> None:
         async with self.db.sessions() as session:

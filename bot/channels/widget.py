@@ -105,13 +105,13 @@ async def chat_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     broker = websocket.app.state.console.broker
-    events = broker.subscribe(f"web:{sender}")
+    events = broker.subscribe()
     try:
         await asyncio.gather(_receive(websocket, sender), _push(websocket, sender, events))
     except WebSocketDisconnect:
         pass
     finally:
-        broker.unsubscribe(events, f"web:{sender}")
+        broker.unsubscribe(events)
 
 
 async def _receive(websocket: WebSocket, sender: str) -> None:

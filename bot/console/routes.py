@@ -50,7 +50,7 @@ async def _queue_context(request: Request, account: Staff) -> dict[str, Any]:
         "account": account,
         "entries": await service.queue(),
         "tickets": await service.tickets(),
-        "online": service.broker.online(),
+        "online": await service.broker.online(),
         "languages": languages(),
         "municipalities": municipalities(),
     }
@@ -70,8 +70,13 @@ async def queue_fragment(request: Request) -> Response:
     return render(request, "console/_queue.html", await _queue_context(request, account))
 
 
-async def _handoff_context(request: Request, account: Staff, error: str | None = None) -> dict[str, Any]:
-    handoff, conversation, messages = await _service(request).transcript(int(request.path_params["handoff_id"]))
+async def _handoff_context(
+    request: Request, account: Staff, error: str | None = None, opening: bool = False
+) -> dict[str, Any]:
+    """`opening`: the staff member opened the conversation's page (audited; refreshes are not)."""
+    handoff, conversation, messages = await _service(request).transcript(
+        int(request.path_params["handoff_id"]), account if opening else None
+    )
     return {
         "brief": brief_of(handoff, conversation, messages),
         "topics": topic_titles(request),
@@ -91,7 +96,7 @@ async def handoff_page(request: Request) -> Response:
     if isinstance(account, Response):
         return account
     try:
-        context = await _handoff_context(request, account)
+        context = await _handoff_context(request, account, opening=True)
     except ConsoleError as exc:
         return render(request, "editor/error.html", {"account": account, "message": str(exc)}, exc.status)
     return render(request, "console/handoff.html", context)

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.console.live import Broker
-from bot.db import Conversation, Database, Handoff, Message, Staff, Ticket, utcnow
+from bot.db import AuditEntry, Conversation, Database, Handoff, Message, Staff, Ticket, utcnow
 from lotsen.i18n import t
 from lotsen.knowledge import KnowledgeStore
 from lotsen.municipalities import municipalities
@@ -119,7 +119,10 @@ class ConsoleService:
                 )
         return entries
 
-    async def transcript(self, handoff_id: int) -> tuple[Handoff, Conversation, list[Message]]:
+    async def transcript(
+        self, handoff_id: int, opened_by: Staff | None = None
+    ) -> tuple[Handoff, Conversation, list[Message]]:
+        """The handoff and its transcript; `opened_by` records that a staff member read it."""
         async with self.db.sessions() as session:
             handoff = await session.get(Handoff, handoff_id)
             if handoff is None:
@@ -131,12 +134,35 @@ class ConsoleService:
                     select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
                 )
             )
+            if opened_by is not None:
+                self._audit(session, opened_by, "open", conversation.id, handoff_id)
+                await session.commit()
         return handoff, conversation, messages
 
     async def _announce(self, conversation_id: int, message: Message) -> None:
         """Consoles refresh the transcript; the user's channel delivers the message."""
         await self.broker.publish({"type": "message", "conversation": conversation_id})
         await self.broker.publish({"type": "deliver", "conversation": conversation_id, "messages": [message.id]})
+
+    @staticmethod
+    def _audit(
+        session: AsyncSession,
+        staff: Staff,
+        action: str,
+        conversation_id: int | None,
+        handoff_id: int | None = None,
+        ticket_id: int | None = None,
+    ) -> None:
+        """Recorded in the same transaction as the action: both happen or neither."""
+        session.add(
+            AuditEntry(
+                actor=staff.username,
+                action=action,
+                conversation_id=conversation_id,
+                handoff_id=handoff_id,
+                ticket_id=ticket_id,
+            )
+        )
 
     @staticmethod
     async def _to_user(session: AsyncSession, conversation: Conversation, author: str, text: str) -> Message:
@@ -172,6 +198,7 @@ class ConsoleService:
                 office=office.name if office else municipalities().get(handoff.municipality, ""),
             )
             notice = await self._to_user(session, conversation, "system", text)
+            self._audit(session, staff, "claim", conversation.id, handoff_id)
             await session.commit()
         await self.broker.publish({"type": "queue"})
         await self._announce(conversation.id, notice)
@@ -199,6 +226,7 @@ class ConsoleService:
             _, conversation = await self._claimed(session, handoff_id, staff)
             message = await self._to_user(session, conversation, "staff", text)
             message.author_name = staff.display_name
+            self._audit(session, staff, "reply", conversation.id, handoff_id)
             await session.commit()
         await self._announce(conversation.id, message)
         return message
@@ -223,6 +251,7 @@ class ConsoleService:
                     "Lotsen, the automatic assistant, is here if you have more questions.",
                 )
             notice = await self._to_user(session, conversation, "system", text)
+            self._audit(session, staff, status, conversation.id, handoff_id)
             await session.commit()
         await self.broker.publish({"type": "queue"})
         await self._announce(conversation.id, notice)
@@ -243,5 +272,6 @@ class ConsoleService:
             if ticket is None:
                 raise ConsoleError(404, "no such ticket")
             ticket.status, ticket.handled_by = "done", staff.id
+            self._audit(session, staff, "ticket_done", ticket.conversation_id, ticket_id=ticket_id)
             await session.commit()
         await self.broker.publish({"type": "queue"})

@@ -2,8 +2,9 @@
 at several concurrency levels through the gateway and through Rasa's REST webhook, and
 write reports/bench.md, reports/bench.json and reports/bench.png.
 
-    python -m lotsen.bench                      # full run: levels 1, 4, 16, 50; 20 s each
-    python -m lotsen.bench --levels 4 --seconds 5 --out /tmp/smoke   # what the smoke test does
+    python -m lotsen.bench                      # full run: levels 1, 4, 16, 50; 20 s each,
+                                                # then the same with Rasa's default pipeline
+    python -m lotsen.bench --no-baseline --levels 4 --seconds 5 --out /tmp/smoke   # the smoke test
     python -m lotsen.bench --gateway http://127.0.0.1:8000 --rasa http://127.0.0.1:5005 --token T
 """
 
@@ -27,7 +28,7 @@ from lotsen.bench.procinfo import rss_mb
 from lotsen.bench.report import render
 from lotsen.paths import RASA_VENV, ROOT
 from lotsen.stack import Stack, StackConfig
-from lotsen.train import ensure_model, training_record
+from lotsen.train import ensure_default_model, ensure_model, training_record
 
 
 def _free_port() -> int:
@@ -59,6 +60,48 @@ async def _measure(args: argparse.Namespace, gateway: str, rasa: str, token: str
     return levels
 
 
+def _training_seconds(model: Path) -> float | None:
+    record = training_record(model)
+    return json.loads(record.read_text())["training_seconds"] if record.exists() else None
+
+
+def _run_stack(args: argparse.Namespace, model: Path, label: str) -> dict[str, Any]:
+    """Start a whole stack on free ports with `model`, load it, stop it; its figures."""
+    temporary = Path(tempfile.mkdtemp(prefix="lotsen-bench-"))
+    config = StackConfig(
+        gateway_port=_free_port(),
+        rasa_port=_free_port(),
+        actions_port=_free_port(),
+        gateway_host="127.0.0.1",
+        var_dir=temporary / "var",
+        model=model,
+        extra_env={"LOTSEN_RATE_LIMIT_MESSAGES": "1000000", "LOTSEN_HANDOFF": "false"},
+    )
+    config.var_dir.mkdir(parents=True)
+    stack = Stack(config, log_dir=temporary / "logs")
+    print(f"starting the stack with {label} ({model.name}) …", flush=True)
+    stack.start()
+    try:
+        startup = round(stack.wait_healthy(timeout=240), 1)
+        print(f"healthy after {startup} s")
+        rasa = f"http://127.0.0.1:{config.rasa_port}"
+        levels = asyncio.run(_measure(args, config.gateway_url, rasa, config.rasa_token))
+        pids = {name: process.pid for name, process in stack.processes.items()}
+        memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
+    finally:
+        stack.stop()
+    return {"levels": levels, "rss_mb": memory, "startup_s": startup, "training_s": _training_seconds(model)}
+
+
+def _run_running(args: argparse.Namespace, model: Path) -> dict[str, Any]:
+    """Load a stack somebody else started (`--gateway`); start-up is then unknown."""
+    pids = {name: int(pid) for name, pid in (p.split("=") for p in args.pids.split(",") if p)}
+    gateway, rasa = args.gateway.rstrip("/"), (args.rasa or "").rstrip("/")
+    levels = asyncio.run(_measure(args, gateway, rasa, args.token))
+    memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
+    return {"levels": levels, "rss_mb": memory, "startup_s": None, "training_s": _training_seconds(model)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lotsen.bench", description=__doc__)
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[1, 4, 16, 50])
@@ -68,57 +111,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rasa", help="the running stack's Rasa URL (with --gateway)")
     parser.add_argument("--token", default="", help="the running stack's Rasa API token (with --gateway)")
     parser.add_argument("--pids", default="", help="name=pid,… of a running stack, for memory figures")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the stack with a model trained by Rasa's default config on the same data"
+        " (trained once, ~35 min here, then cached in models/)",
+    )
     parser.add_argument("--note", action="append", default=[], help="a line for the report's notes (repeatable)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    stack = None
-    startup = None
-    pids: dict[str, int] = {}
     model = ensure_model()
-    record = training_record(model)
-    training = json.loads(record.read_text())["training_seconds"] if record.exists() else None
-    if args.gateway:
-        gateway, rasa, token = args.gateway.rstrip("/"), (args.rasa or "").rstrip("/"), args.token
-        pids = {name: int(pid) for name, pid in (p.split("=") for p in args.pids.split(",") if p)}
-    else:
-        temporary = Path(tempfile.mkdtemp(prefix="lotsen-bench-"))
-        config = StackConfig(
-            gateway_port=_free_port(),
-            rasa_port=_free_port(),
-            actions_port=_free_port(),
-            gateway_host="127.0.0.1",
-            var_dir=temporary / "var",
-            model=model,
-            extra_env={"LOTSEN_RATE_LIMIT_MESSAGES": "1000000", "LOTSEN_HANDOFF": "false"},
-        )
-        config.var_dir.mkdir(parents=True)
-        stack = Stack(config, log_dir=temporary / "logs")
-        print("starting the stack …", flush=True)
-        stack.start()
-        startup = round(stack.wait_healthy(timeout=240), 1)
-        print(f"healthy after {startup} s")
-        gateway, rasa, token = config.gateway_url, f"http://127.0.0.1:{config.rasa_port}", config.rasa_token
-        pids = {name: process.pid for name, process in stack.processes.items()}
-    try:
-        levels = asyncio.run(_measure(args, gateway, rasa, token))
-        memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
-    finally:
-        if stack is not None:
-            stack.stop()
+    ours = _run_running(args, model) if args.gateway else _run_stack(args, model, "Lotsen's pipeline")
+    baseline = None
+    if args.baseline:
+        default_model = ensure_default_model()
+        baseline = _run_stack(args, default_model, "Rasa's default pipeline")
     results = {
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": _machine(),
         "seconds_per_level": args.seconds,
-        "levels": levels,
-        "rss_mb": memory,
-        "startup_s": startup,
-        "training_s": training,
-        "notes": [
-            *args.note,
-            "Rasa's default pipeline was not benchmarked in this run: training it on our 5,662 examples takes "
-            "about 30 minutes on this machine (reports/nlu); see the closing notes of issue 8.",
-        ],
+        **ours,
+        "baseline": baseline,
+        "notes": args.note,
     }
     (args.out / "bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     (args.out / "bench.md").write_text(render(results), encoding="utf-8")

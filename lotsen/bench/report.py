@@ -1,5 +1,6 @@
 """reports/bench.md from the measurements: a table per target with ratios against Rasa's
-own REST webhook, memory, start-up, training, and the targets met or missed."""
+own REST webhook, the same stack with Rasa's default pipeline side by side, memory,
+start-up, training, and the targets met or missed."""
 
 from __future__ import annotations
 
@@ -31,13 +32,60 @@ def _row(level: dict[str, Any], base: dict[str, Any] | None) -> str:
     )
 
 
+def _by_level(levels: list[dict[str, Any]], target: str) -> dict[int, dict[str, Any]]:
+    return {lvl["concurrency"]: lvl for lvl in levels if lvl["target"] == target}
+
+
+def _side_by_side(results: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
+    """Our model beside the same data trained with Rasa's default config, per level."""
+    lines = [
+        "## Beside Rasa's default pipeline (same data, same stack), ratio ours ÷ default",
+        "",
+        "The same three-process stack and load, with a model trained from the same NLU data,",
+        "rules and stories under Rasa 3.6's default config (`evaluation/configs/rasa_default.yml`:",
+        "DIET with transformer layers, TED and UnexpecTED policies).",
+        "",
+        "| path | concurrent | msg/s ours / default | ratio | p50 ms ours / default | ratio"
+        " | p95 ms ours / default | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for target in ("gateway", "rasa"):
+        ours, base = _by_level(results["levels"], target), _by_level(baseline["levels"], target)
+        for concurrency in sorted(set(ours) & set(base)):
+            o, b = ours[concurrency], base[concurrency]
+            lines.append(
+                f"| {target} | {concurrency} | {o['throughput']} / {b['throughput']}"
+                f" | {_ratio(o['throughput'], b['throughput'])}"
+                f" | {o['p50_ms']} / {b['p50_ms']} | {_ratio(o['p50_ms'], b['p50_ms'])}"
+                f" | {o['p95_ms']} / {b['p95_ms']} | {_ratio(o['p95_ms'], b['p95_ms'])} |"
+            )
+    ours_rss, base_rss = sum(results["rss_mb"].values()), sum(baseline["rss_mb"].values())
+    lines += [
+        "",
+        "| | ours | default pipeline | ratio |",
+        "|---|---|---|---|",
+        f"| whole stack RSS MB | {ours_rss:.0f} | {base_rss:.0f} | {_ratio(ours_rss, base_rss)} |",
+        *(
+            f"| {name} RSS MB | {results['rss_mb'].get(name, 0):.0f} | {mb:.0f}"
+            f" | {_ratio(results['rss_mb'].get(name), mb)} |"
+            for name, mb in baseline["rss_mb"].items()
+        ),
+        f"| start-up to healthy s | {results['startup_s']} | {baseline['startup_s']}"
+        f" | {_ratio(results['startup_s'], baseline['startup_s'])} |",
+        f"| training s | {results['training_s']} | {baseline['training_s']}"
+        f" | {_ratio(results['training_s'], baseline['training_s'])} |",
+        "",
+    ]
+    return lines
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
 def render(results: dict[str, Any]) -> str:
-    gateway = {lvl["concurrency"]: lvl for lvl in results["levels"] if lvl["target"] == "gateway"}
-    rasa = {lvl["concurrency"]: lvl for lvl in results["levels"] if lvl["target"] == "rasa"}
+    gateway = _by_level(results["levels"], "gateway")
+    rasa = _by_level(results["levels"], "rasa")
     lines = [
         "# Benchmark",
         "",
@@ -73,6 +121,7 @@ def render(results: dict[str, Any]) -> str:
         if results["training_s"]
         else "- Training: no record beside the model",
         "",
+        *(_side_by_side(results, results["baseline"]) if results.get("baseline") else []),
         "## Targets (2-core machine)",
         "",
     ]

@@ -4,6 +4,7 @@ reaches the user, hand back, tickets, and user text that stays text."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -159,3 +160,28 @@ def test_handoff_brief_shows_topic_question_and_the_bots_answer(client: TestClie
     assert "Hur får jag en lägenhet?" in section
     assert "Ställ dig i bostadskö hos Stångåstaden." in section
     assert "användaren bad om en människa" in section
+
+
+def test_staff_actions_are_audited_without_message_text(client: TestClient, tmp_path: Path) -> None:
+    add_account(client, "sara", "staff")
+    add_account(client, "olle", "staff")
+    sara, olle = staff_client(client, "sara"), staff_client(client, "olle")
+    say(client, "dana", "/human", language="fa", municipality="linkoping")
+    hid = handoff_id(sara)
+    page = f"/console/handoffs/{hid}"
+    post_form(sara, f"{page}/claim", page)
+    post_form(olle, f"{page}/claim", page)  # refused (409): not an action that happened
+    post_form(sara, f"{page}/reply", page, text="Mitt nummer är 070-123 45 67")
+    post_form(sara, f"{page}/close", page)
+    sara.get("/console/queue")  # refreshing the queue is not an action on a conversation
+
+    with sqlite3.connect(tmp_path / "gateway.db") as db:
+        rows = db.execute("SELECT actor, action, conversation_id, handoff_id FROM audit_log ORDER BY id").fetchall()
+        conversation = db.execute("SELECT conversation_id FROM handoffs WHERE id = ?", (hid,)).fetchone()[0]
+        everything = repr(db.execute("SELECT * FROM audit_log").fetchall())
+    actions = [(actor, action) for actor, action, _, _ in rows]
+    # Each page load before a form counts as opening the conversation.
+    assert [a for a in actions if a[1] != "open"] == [("sara", "claim"), ("sara", "reply"), ("sara", "closed")]
+    assert ("olle", "open") in actions and ("olle", "claim") not in actions
+    assert {(c, h) for _, _, c, h in rows} == {(conversation, hid)}
+    assert "070" not in everything and "Mitt nummer" not in everything  # ids only, no text

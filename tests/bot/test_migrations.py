@@ -49,4 +49,4 @@ async def test_database_from_before_migrations_is_upgraded_without_loss(tmp_path
         ).fetchall() == [("old-user", "ar", None, 0)]
         assert upgraded.execute("SELECT text, unanswered FROM messages").fetchall() == [("مرحبا", None)]
         assert upgraded.execute("SELECT count(*) FROM staff").fetchall() == [(0,)]
-        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
+        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005",)]

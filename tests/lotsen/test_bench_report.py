@@ -50,3 +50,25 @@ def test_report_shows_ratios_and_which_targets_are_missed() -> None:
     assert "one user p50 ≤ 50 ms: **missed** (measured 60.0)" in report
     assert "≥ 100 msg/s at 50 conversations: met (measured 120.0)" in report
     assert "whole stack ≤ 1.5 GB RSS: met (measured 1460)" in report
+
+
+def test_report_puts_the_default_pipeline_beside_ours_with_ratios() -> None:
+    ours = {
+        "levels": [level("gateway", 4, 40.0, 80.0, 100.0), level("rasa", 4, 50.0, 60.0, 90.0)],
+        "rss_mb": {"rasa": 800.0, "gateway": 500.0},
+        "startup_s": 15.0,
+        "training_s": 300.0,
+    }
+    default = {
+        "levels": [level("gateway", 4, 20.0, 160.0, 400.0), level("rasa", 4, 25.0, 120.0, 300.0)],
+        "rss_mb": {"rasa": 1200.0, "gateway": 500.0},
+        "startup_s": 30.0,
+        "training_s": 1800.0,
+    }
+    report = render({"when": "now", "machine": "m", "seconds_per_level": 10, **ours, "baseline": default})
+    assert "| gateway | 4 | 40.0 / 20.0 | 2.00× | 80.0 / 160.0 | 0.50× | 100.0 / 400.0 | 0.25× |" in report
+    assert "| rasa | 4 | 50.0 / 25.0 | 2.00× |" in report
+    assert "| whole stack RSS MB | 1300 | 1700 | 0.76× |" in report
+    assert "| start-up to healthy s | 15.0 | 30.0 | 0.50× |" in report
+    assert "| training s | 300.0 | 1800.0 | 0.17× |" in report
+    assert "default pipeline" not in render({"when": "now", "machine": "m", "seconds_per_level": 10, **ours})

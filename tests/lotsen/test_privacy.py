@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from lotsen.privacy import MASK, mask_personal_data
+from lotsen.privacy import MASK, install_log_masking, mask_personal_data
 
 
 @pytest.mark.parametrize(
@@ -23,3 +25,24 @@ from lotsen.privacy import MASK, mask_personal_data
 )
 def test_masking(text: str, expected: str) -> None:
     assert mask_personal_data(text) == expected
+
+
+def test_log_records_from_any_logger_are_masked_including_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    previous = logging.getLogRecordFactory()
+    try:
+        install_log_masking()
+        install_log_masking()  # idempotent: one layer of masking, not two
+        logger = logging.getLogger("rasa.core.processor")  # any library's logger
+        with caplog.at_level(logging.INFO):
+            logger.info("user said %r", "mitt personnummer är 19900101-1234, ring 070-123 45 67")
+            try:
+                raise ValueError("bad input from anna@example.se")
+            except ValueError:
+                logger.exception("action failed for %s", "19900101-1234")
+    finally:
+        logging.setLogRecordFactory(previous)
+    text = caplog.text
+    assert "19900101-1234" not in text and "070-123 45 67" not in text and "anna@example.se" not in text
+    assert "user said 'mitt personnummer är •••, ring •••'" in text
+    assert "ValueError: bad input from •••" in text  # the traceback too
+    assert "Traceback" in text

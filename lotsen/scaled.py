@@ -1,0 +1,83 @@
+"""`make run-scaled`: 2 Rasa servers + 2 gateways + 1 action server on this machine,
+sharing the local PostgreSQL (gateway database, Rasa's tracker store) and Redis (Rasa's
+lock store, live console events) — the layout of docs/deploy.md in miniature.
+
+Configuration is the same environment variables a real deployment sets; this module
+only picks local defaults and creates the two databases when they are missing.
+
+    LOTSEN_POSTGRES=postgresql://127.0.0.1:5432   (trust or password in the URL)
+    LOTSEN_REDIS=redis://127.0.0.1:6379
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+from lotsen.stack import Stack, StackConfig, load_env_file, serve
+
+GATEWAY_DATABASE = "lotsen"
+TRACKER_DATABASE = "lotsen_rasa"
+
+
+def _with_database(server_url: str, database: str, driver: str = "postgresql") -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit((driver, parts.netloc, f"/{database}", parts.query, ""))
+
+
+def ensure_databases(server_url: str, names: tuple[str, ...]) -> None:
+    """CREATE DATABASE for each missing one (PostgreSQL has no IF NOT EXISTS for it)."""
+    import psycopg2  # only needed when PostgreSQL is used
+
+    connection = psycopg2.connect(_with_database(server_url, "postgres"))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for name in names:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                if cursor.fetchone() is None:
+                    cursor.execute(f'CREATE DATABASE "{name}"')
+                    print(f"created PostgreSQL database {name}")
+    finally:
+        connection.close()
+
+
+def scaled_env(postgres: str, redis: str, gateway_db: str, tracker_db: str) -> dict[str, str]:
+    """The settings that switch every process from the embedded defaults to shared engines."""
+    parts = urlsplit(redis)
+    return {
+        "LOTSEN_DATABASE_URL": _with_database(postgres, gateway_db, "postgresql+asyncpg"),
+        "LOTSEN_RASA_TRACKER_URL": _with_database(postgres, tracker_db),
+        "LOTSEN_RASA_LOCK_STORE": "redis",
+        "LOTSEN_REDIS_HOST": parts.hostname or "127.0.0.1",
+        "LOTSEN_REDIS_PORT": str(parts.port or 6379),
+        "LOTSEN_REDIS_LOCK_DB": "1",
+        "LOTSEN_REDIS_URL": urlunsplit((parts.scheme, parts.netloc, "/0", "", "")),
+    }
+
+
+def main() -> int:
+    load_env_file()
+    postgres = os.environ.get("LOTSEN_POSTGRES", "postgresql://127.0.0.1:5432")
+    redis = os.environ.get("LOTSEN_REDIS", "redis://127.0.0.1:6379")
+    ensure_databases(postgres, (GATEWAY_DATABASE, TRACKER_DATABASE))
+    config = StackConfig.from_env()
+    config.extra_rasa_ports = [config.rasa_port + 1]
+    config.extra_gateway_ports = [config.gateway_port + 1]
+    config.extra_env = scaled_env(postgres, redis, GATEWAY_DATABASE, TRACKER_DATABASE)
+    gateways = "  ".join(f"http://localhost:{port}/" for port in config.gateway_ports)
+    rasas = "  ".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports)
+    return serve(
+        Stack(config),
+        f"  gateways       {gateways}(put a load balancer in front; any gateway serves anyone)\n"
+        f"  Rasa servers   {rasas} (shared tracker store and lock store)\n"
+        f"  action server  http://127.0.0.1:{config.actions_port}\n"
+        f"  PostgreSQL     {GATEWAY_DATABASE} (gateway), {TRACKER_DATABASE} (Rasa's trackers)\n"
+        f"  Redis          {redis} (Rasa's locks, live console events)\n"
+        "Press Ctrl-C to stop all five.\n",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

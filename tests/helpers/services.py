@@ -1,0 +1,54 @@
+"""The local PostgreSQL and Redis the scale-out tests use (CI has both, like this machine).
+
+A test that needs one is skipped with the reason when it is absent, never silently.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+REDIS_URL = os.environ.get("LOTSEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+POSTGRES_ADMIN_URL = os.environ.get("LOTSEN_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_redis() -> str:
+    if not _reachable("127.0.0.1", 6379):
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI runs these tests against it)")
+    return REDIS_URL
+
+
+def require_postgres() -> str:
+    if not _reachable("127.0.0.1", 5432):
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (CI runs these tests against it)")
+    return POSTGRES_ADMIN_URL
+
+
+def fresh_database(prefix: str = "lotsen_test") -> Iterator[str]:
+    """Create an empty PostgreSQL database; yield its name; drop it afterwards."""
+    import psycopg2  # only the PostgreSQL tests need the driver
+
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(POSTGRES_ADMIN_URL)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield name
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
