@@ -25,7 +25,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# Any constant: gateways starting together on one PostgreSQL database take turns.
+MIGRATION_LOCK = 4_711_2026
+
+
 def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Two gateways starting at once would both try to create the tables; the second
+        # waits here (released at commit) and then finds the schema up to date.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         # SQLite rebuilds a table for some ALTERs (Alembic's batch mode); with foreign keys

@@ -27,12 +27,25 @@ def mask_personal_data(text: str) -> str:
     return text
 
 
+def _mask_value(value: object) -> object:
+    """A string masked; another object replaced by its masked text only if that differs
+    (numbers stay numbers, so `%d` and formatters that unpack `args` keep working)."""
+    if isinstance(value, str):
+        return mask_personal_data(value)
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    text = str(value)
+    masked = mask_personal_data(text)
+    return value if masked == text else masked
+
+
 def _mask_record(record: logging.LogRecord) -> None:
-    try:
-        message = record.getMessage()
-    except Exception:  # noqa: BLE001 — a broken format string must not lose the record
-        message = str(record.msg)
-    record.msg, record.args = mask_personal_data(message), None
+    if isinstance(record.msg, str):
+        record.msg = mask_personal_data(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(_mask_value(arg) for arg in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {key: _mask_value(arg) for key, arg in record.args.items()}
     if record.exc_info:
         record.exc_text = mask_personal_data(logging.Formatter().formatException(record.exc_info))
     if record.stack_info:

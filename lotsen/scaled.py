@@ -54,6 +54,10 @@ def scaled_env(postgres: str, redis: str, gateway_db: str, tracker_db: str) -> d
         "LOTSEN_REDIS_PORT": str(parts.port or 6379),
         "LOTSEN_REDIS_LOCK_DB": "1",
         "LOTSEN_REDIS_URL": urlunsplit((parts.scheme, parts.netloc, "/0", "", "")),
+        # A Rasa server that dies while answering leaves its conversation locked in Redis
+        # until the lock expires (Rasa's default: 60 s, longer than the gateway waits).
+        # One turn takes well under a second, so 10 s is safe and heals a crash quickly.
+        "TICKET_LOCK_LIFETIME": "10",
     }
 
 

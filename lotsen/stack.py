@@ -35,7 +35,11 @@ STOP_GRACE_SECONDS = 10.0
 
 
 def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it when the supervisor goes away."""
+    """Runs in the child before exec: SIGTERM it when the supervisor goes away.
+
+    Linux ties this to the *thread* that started the child, so start processes from a
+    long-lived thread (the main one), never from a worker thread that ends.
+    """
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 

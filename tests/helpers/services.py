@@ -9,11 +9,17 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 REDIS_URL = os.environ.get("LOTSEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_ADMIN_URL = os.environ.get("LOTSEN_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres")
+# How this machine (and CI's) starts its Redis; the fault tests restart it the same way.
+REDIS_START = [
+    "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
+    "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+]  # fmt: skip
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -22,6 +28,10 @@ def _reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def redis_answers() -> bool:
+    return _reachable("127.0.0.1", 6379)
 
 
 def require_redis() -> str:
@@ -36,6 +46,7 @@ def require_postgres() -> str:
     return POSTGRES_ADMIN_URL
 
 
+@contextmanager
 def fresh_database(prefix: str = "lotsen_test") -> Iterator[str]:
     """Create an empty PostgreSQL database; yield its name; drop it afterwards."""
     import psycopg2  # only the PostgreSQL tests need the driver
@@ -47,8 +58,10 @@ def fresh_database(prefix: str = "lotsen_test") -> Iterator[str]:
     try:
         with admin.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
-        yield name
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            yield name
+        finally:
+            with admin.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.close()

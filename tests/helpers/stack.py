@@ -8,11 +8,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
+from lotsen.office_hours import day_off
 from lotsen.paths import KNOWLEDGE_DIR, ROOT
 from lotsen.stack import Stack, StackConfig
 from lotsen.train import ensure_model
@@ -90,3 +96,22 @@ def create_staff(stack: Stack, username: str, name: str) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+OPEN_ALL_DAY = "\n".join(f'      {day}: ["00:00-24:00"]' for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+
+
+@contextmanager
+def office_open_all_day(stack: Stack) -> Iterator[None]:
+    """Linköping's chat open around the clock (holidays still close it: then skip)."""
+    if day_off(datetime.now(ZoneInfo("Europe/Stockholm")).date()):
+        pytest.skip("today is a Swedish public holiday or eve: every office is closed, so no handoff")
+    path = Path(stack.config.extra_env["LOTSEN_KNOWLEDGE_DIR"]) / "offices" / "linkoping.yml"
+    original = path.read_text(encoding="utf-8")
+    start = original.index("    chat_hours:\n")
+    end = original.index("    unverified:", start)
+    path.write_text(original[:start] + "    chat_hours:\n" + OPEN_ALL_DAY + "\n" + original[end:], encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.write_text(original, encoding="utf-8")

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from lotsen.office_hours import day_off
 from lotsen.stack import Stack
-from tests.helpers.stack import health, new_stack, say, wait_for
+from tests.helpers.stack import health, new_stack, office_open_all_day, say, wait_for
 
 
 @pytest.fixture(scope="session")
@@ -35,20 +32,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 print(f"--- {name} log (tail) ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:]))
 
 
-OPEN_ALL_DAY = "\n".join(f'      {day}: ["00:00-24:00"]' for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-
-
 @pytest.fixture
 def office_open_now(stack: Stack) -> Iterator[None]:
     """Linköping's chat open around the clock for this test (holidays still close it)."""
-    if day_off(datetime.now(ZoneInfo("Europe/Stockholm")).date()):
-        pytest.skip("today is a Swedish public holiday or eve: every office is closed, so no handoff")
-    path = Path(stack.config.extra_env["LOTSEN_KNOWLEDGE_DIR"]) / "offices" / "linkoping.yml"
-    original = path.read_text(encoding="utf-8")
-    start = original.index("    chat_hours:\n")
-    end = original.index("    unverified:", start)
-    path.write_text(original[:start] + "    chat_hours:\n" + OPEN_ALL_DAY + "\n" + original[end:], encoding="utf-8")
-    try:
+    with office_open_all_day(stack):
         yield
-    finally:
-        path.write_text(original, encoding="utf-8")

@@ -46,3 +46,22 @@ def test_log_records_from_any_logger_are_masked_including_tracebacks(caplog: pyt
     assert "user said 'mitt personnummer är •••, ring •••'" in text
     assert "ValueError: bad input from •••" in text  # the traceback too
     assert "Traceback" in text
+
+
+def test_masking_keeps_formatters_that_unpack_arguments_working() -> None:
+    previous = logging.getLogRecordFactory()
+    try:
+        install_log_masking()
+        record = logging.getLogger("uvicorn.access").makeRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s" %d',
+            ("127.0.0.1:5", "GET", "/?q=070-1234567", 200),
+            None,
+        )
+    finally:
+        logging.setLogRecordFactory(previous)
+    assert record.args == ("127.0.0.1:5", "GET", "/?q=•••", 200)  # still a tuple, numbers kept
+    assert record.getMessage() == '127.0.0.1:5 - "GET /?q=•••" 200'
