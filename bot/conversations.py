@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.backends import ActionServerClient, BackendUnavailableError, RasaClient
 from bot.channels.base import Button, IncomingMessage, OutgoingMessage, Reply
 from bot.db import Conversation, Database, Message, get_or_create_conversation
+from bot.dbretry import retry_on_disconnect
 from bot.erasure import erase_conversation
 from bot.handoff import LEAVE_MESSAGE, STOP_WAITING, HandoffService, parse_human_request
 from bot.language import LanguageDetector, LanguageState, next_language_state
@@ -127,6 +128,7 @@ class ConversationService:
         self.tracker_url = tracker_url  # Rasa's tracker store, for erasing a conversation
         self.lexicon = Lexicon.load(DATA_DIR / "lexicon")
 
+    @retry_on_disconnect
     async def _record_incoming(self, incoming: IncomingMessage) -> Turn:
         """Store the message first, so it is never lost; settle the conversation's language.
 
@@ -269,6 +271,7 @@ class ConversationService:
         name = languages()[language].native_name
         return OutgoingMessage(t(language, "OK, I will write in {language} from now on.", language=name))
 
+    @retry_on_disconnect
     async def _apply(self, turn: Turn, directives: list[dict[str, Any]]) -> str | None:
         """Carry out what the actions asked of the gateway; return a newly set language.
 
@@ -301,6 +304,7 @@ class ConversationService:
                 await session.commit()
         return changes.get("language")
 
+    @retry_on_disconnect
     async def _store_replies(self, conversation: Conversation, author: str, messages: list[OutgoingMessage]) -> None:
         async with self.db.sessions() as session:
             session.add_all(

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.dbretry import is_connection_error
+
 log = logging.getLogger(__name__)
 
 
@@ -34,6 +36,14 @@ async def http_error(_request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
+    if is_connection_error(exc):
+        # The database stayed unreachable past the retries: a reason and when to retry.
+        log.error("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(
+            {"error": "the service is restarting; please send your message again in a moment"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"error": "internal error; it has been logged"}, status_code=500)
 

@@ -49,19 +49,22 @@ def require_postgres() -> str:
 @contextmanager
 def fresh_database(prefix: str = "lotsen_test") -> Iterator[str]:
     """Create an empty PostgreSQL database; yield its name; drop it afterwards."""
-    import psycopg2  # only the PostgreSQL tests need the driver
-
     require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a new connection: PG may have restarted
+
+
+def _admin(statement: str) -> None:
+    import psycopg2  # only the PostgreSQL tests need the driver
+
     admin = psycopg2.connect(POSTGRES_ADMIN_URL)
     admin.autocommit = True
     try:
         with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield name
-        finally:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(statement)
     finally:
         admin.close()

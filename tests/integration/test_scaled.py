@@ -301,6 +301,23 @@ def test_restarting_redis_under_load_loses_no_message(scaled: Scaled) -> None:
     assert report.answered_after_recovery > 0, "answers did not come back after Redis restarted"
 
 
+def test_restarting_postgresql_under_load_loses_no_message(scaled: Scaled) -> None:
+    """PostgreSQL holds the gateways' conversations and Rasa's trackers; a restart (fast
+    mode: every connection is cut) must cost at most a notice, never a message."""
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    restart = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"]
+
+    before = datetime.now(timezone.utc)
+    report = run_load(
+        scaled,
+        [f"scaled-postgres-{i}" for i in range(3)],
+        fault=lambda: subprocess.run(restart, check=True, capture_output=True, timeout=60),
+    )
+    assert scaled.sql("postgres", "SELECT pg_postmaster_start_time()")[0][0] > before, "PostgreSQL did not restart"
+    assert report.lost == []
+    assert all(count > 0 for count in report.answered_after_fault.values()), report.answered_after_fault
+
+
 def test_killing_one_rasa_server_under_load_loses_no_message(scaled: Scaled) -> None:
     """One Rasa server is killed with SIGKILL and stays down: the other takes over."""
     routing = RasaClient(",".join(scaled.rasas), Secret(""), httpx.AsyncClient())
