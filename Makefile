@@ -17,7 +17,7 @@ MO_FILES   := $(PO_FILES:.po=.mo)
 # Noise from this machine's extra package indexes; real errors still show.
 PIP_FILTER := 2>&1 | grep -v "^WARNING: Location" || true
 
-.PHONY: help install run run-scaled test lint typecheck unit integration validate train evaluate bench \
+.PHONY: help install migrate run run-scaled test lint typecheck unit integration validate train evaluate bench \
         check-data translations extract-messages update-messages add-user lock clean
 
 help: ## List the targets
@@ -61,6 +61,9 @@ train: install ## Train the Rasa model, only when training data or config change
 
 run: install train ## Start Rasa, the action server and the gateway (Ctrl-C stops all three)
 	@$(APP_PY) -m lotsen.stack
+
+migrate: install ## Bring the database (LOTSEN_DATABASE_URL) to the newest schema; gateways also do it at start
+	@$(APP_PY) -m bot.migrate
 
 run-scaled: install train ## 2 Rasa + 2 gateways + 1 action server on the local PostgreSQL and Redis (docs/deploy.md)
 	@$(APP_PY) -m lotsen.scaled

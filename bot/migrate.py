@@ -7,11 +7,14 @@ upgraded, so no data is lost.
 
 from __future__ import annotations
 
+import asyncio
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, inspect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.settings import Settings
 from lotsen.paths import ROOT
 
 MIGRATIONS = ROOT / "bot" / "migrations"
@@ -53,3 +56,23 @@ def _upgrade(connection: Connection) -> None:
 async def upgrade(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
+
+
+def main() -> int:
+    """`make migrate`: bring the configured database (LOTSEN_DATABASE_URL) to the newest
+    schema now, e.g. before a rolling deploy; gateways also do it when they start."""
+
+    async def run() -> None:
+        engine = create_async_engine(Settings.from_env().database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print("database schema is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

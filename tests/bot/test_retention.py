@@ -3,20 +3,34 @@ and nothing newer."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import create_engine, select, text, update
 
 from bot.db import Conversation, Database, Message
 from bot.retention import apply_retention
+from tests.helpers.services import POSTGRES_ADMIN_URL, fresh_database
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 
-async def test_old_conversations_and_tracker_events_are_deleted_everywhere(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(gateway database URL, Rasa tracker URL): SQLite files, or fresh PostgreSQL databases."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'g.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    server = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    with fresh_database("lotsen_retention_gw") as gateway, fresh_database("lotsen_retention_rasa") as tracker:
+        yield f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/{gateway}", f"{server}/{tracker}"
+
+
+async def test_old_conversations_and_tracker_events_are_deleted_everywhere(stores: tuple[str, str]) -> None:
+    gateway_url, tracker_url = stores
+    db = Database(gateway_url)
     await db.create()
     async with db.sessions() as session:
         old, recent = Conversation(channel="web", sender="old"), Conversation(channel="web", sender="recent")
@@ -32,25 +46,26 @@ async def test_old_conversations_and_tracker_events_are_deleted_everywhere(tmp_p
             update(Conversation).where(Conversation.sender == "recent").values(updated_at=NOW - timedelta(days=2))
         )
         await session.commit()
-    tracker = tmp_path / "tracker.db"
-    with sqlite3.connect(tracker) as connection:
-        connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp REAL)")
-        connection.executemany(
-            "INSERT INTO events (sender_id, timestamp) VALUES (?, ?)",
+    tracker = create_engine(tracker_url)
+    with tracker.begin() as connection:  # the columns retention uses of Rasa's `events` table
+        connection.execute(text("CREATE TABLE events (id SERIAL PRIMARY KEY, sender_id TEXT, timestamp FLOAT)"))
+        connection.execute(
+            text("INSERT INTO events (sender_id, timestamp) VALUES (:s, :t)"),
             [
-                ("web:old", (NOW - timedelta(days=40)).timestamp()),
-                ("web:recent", (NOW - timedelta(days=1)).timestamp()),
+                {"s": "web:old", "t": (NOW - timedelta(days=40)).timestamp()},
+                {"s": "web:recent", "t": (NOW - timedelta(days=1)).timestamp()},
             ],
         )
 
-    removed = await apply_retention(db, f"sqlite:///{tracker}", days=30, now=NOW)
+    removed = await apply_retention(db, tracker_url, days=30, now=NOW)
 
     assert (removed.conversations, removed.tracker_events) == (1, 1)
     async with db.sessions() as session:
         assert list(await session.scalars(select(Conversation.sender))) == ["recent"]
         assert list(await session.scalars(select(Message.text))) == ["nytt"]  # messages went with it
-    with sqlite3.connect(tracker) as connection:
-        assert connection.execute("SELECT sender_id FROM events").fetchall() == [("web:recent",)]
+    with tracker.connect() as connection:
+        assert connection.execute(text("SELECT sender_id FROM events")).fetchall() == [("web:recent",)]
+    tracker.dispose()
     await db.dispose()
 
 
