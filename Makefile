@@ -59,7 +59,7 @@ add-user: install ## Create a staff account: make add-user USERNAME=amina ROLE=e
 train: install ## Train the Rasa model, only when training data or config changed
 	@$(APP_PY) -m lotsen.train
 
-run: install train ## Start Rasa, the action server and the gateway (Ctrl-C stops all three)
+run: install train ## Start Rasa, the action server and the gateway (restarts a crashed one; Ctrl-C stops all three)
 	@$(APP_PY) -m lotsen.stack
 
 migrate: install ## Bring the database (LOTSEN_DATABASE_URL) to the newest schema; gateways also do it at start

@@ -1,8 +1,8 @@
 """Start and stop the three processes as one: Rasa, the action server and the gateway.
 
-`make run` uses it in the foreground (output prefixed per process, Ctrl-C or SIGTERM
-stops all three); the integration tests use the same class on free ports with logs in
-files, so what is tested is what runs.
+`make run` uses it in the foreground (output prefixed per process, a process that
+crashes is started again, Ctrl-C or SIGTERM stops all three); the integration tests
+use the same class on free ports with logs in files, so what is tested is what runs.
 
 Each child gets its own process group and is told by the kernel to die with this
 supervisor (PR_SET_PDEATHSIG), so even a `kill -9` of the supervisor leaves no orphans.
@@ -247,8 +247,16 @@ def load_env_file(path: Path = ROOT / ".env") -> None:
             os.environ.setdefault(key, value)
 
 
+RESTARTS_PER_MINUTE = 5
+
+
 def serve(stack: Stack, banner: str) -> int:
-    """Run a stack in the foreground until Ctrl-C/SIGTERM or until a process stops."""
+    """Run a stack in the foreground until Ctrl-C/SIGTERM.
+
+    A process that stops on its own is started again (it heals without anyone
+    stepping in); one that keeps stopping — more than RESTARTS_PER_MINUTE times in a
+    minute — is a real fault, and then everything stops with exit status 1.
+    """
 
     def on_signal(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -257,14 +265,23 @@ def serve(stack: Stack, banner: str) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     started = time.monotonic()
+    restarts: dict[str, list[float]] = {}
     stack.start()
     try:
         seconds = stack.wait_healthy()
         print(f"\nLotsen is up after {seconds:.1f} s:\n{banner}", flush=True)
-        while not stack.exited():
+        while True:
+            for name, code in stack.exited().items():
+                now = time.monotonic()
+                recent = [t for t in restarts.get(name, []) if now - t < 60]
+                if len(recent) >= RESTARTS_PER_MINUTE:
+                    print(f"{name} keeps stopping (exit {code}); stopping the others", file=sys.stderr)
+                    return 1
+                print(f"{name} stopped on its own (exit {code}); starting it again", file=sys.stderr, flush=True)
+                restarts[name] = [*recent, now]
+                stack.processes.pop(name, None)
+                stack.restart(name)
             time.sleep(0.5)
-        print(f"a process stopped on its own: {stack.exited()}; stopping the others", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print(f"\nstopping (ran {time.monotonic() - started:.0f} s)…", flush=True)
         return 0

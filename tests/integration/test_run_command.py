@@ -1,4 +1,5 @@
-"""`python -m lotsen.stack` (what `make run` starts) comes up healthy; SIGTERM or Ctrl-C leaves no orphans."""
+"""`python -m lotsen.stack` (what `make run` starts) comes up healthy, starts a crashed
+process again, and SIGTERM or Ctrl-C leaves no orphans."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ def alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_run_prints_urls_and_a_signal_stops_all_three(tmp_path: Path, stop_signal: signal.Signals) -> None:
     config = stack_config(tmp_path)
@@ -60,6 +68,15 @@ def test_run_prints_urls_and_a_signal_stops_all_three(tmp_path: Path, stop_signa
         assert httpx.get(f"http://127.0.0.1:{config.gateway_port}/healthz", timeout=5).status_code == 200
         children = children_of(supervisor.pid)
         assert len(children) == 3
+
+        # A crashed process is started again without anyone stepping in.
+        actions = next(pid for pid in children if b"rasa_sdk" in Path(f"/proc/{pid}/cmdline").read_bytes())
+        os.kill(actions, signal.SIGKILL)
+        wait_for(lambda: b"actions stopped on its own" in (tmp_path / "run.log").read_bytes(), timeout=30)
+        health = f"http://127.0.0.1:{config.actions_port}/health"
+        wait_for(lambda: _answers(health), timeout=60)
+        children = children_of(supervisor.pid)
+        assert len(children) == 3 and actions not in children
 
         supervisor.send_signal(stop_signal)
         assert supervisor.wait(timeout=30) == 0
