@@ -74,7 +74,7 @@ def main() -> int:
     rasas = "  ".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports)
     return serve(
         Stack(config),
-        f"  gateways       {gateways}(put a load balancer in front; any gateway serves anyone)\n"
+        f"  gateways       {gateways}  (put a load balancer in front; any gateway serves anyone)\n"
         f"  Rasa servers   {rasas} (shared tracker store and lock store)\n"
         f"  action server  http://127.0.0.1:{config.actions_port}\n"
         f"  PostgreSQL     {GATEWAY_DATABASE} (gateway), {TRACKER_DATABASE} (Rasa's trackers)\n"

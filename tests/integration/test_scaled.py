@@ -130,6 +130,24 @@ def test_one_conversation_served_by_both_gateways_stays_consistent(scaled: Scale
     assert user_texts[0] == user_texts[1] == questions  # both Rasa servers read one shared tracker
 
 
+def test_both_rasa_servers_take_turns_on_one_conversation(scaled: Scaled) -> None:
+    """Straight to the two Rasa servers, alternately: the lock store and the shared
+    tracker store keep one conversation's state consistent whichever server answers."""
+    sender, token = "web:scaled-rasa-alternating", scaled.stack.config.rasa_token
+    questions = ["Hur skaffar jag BankID?", "Var ser jag en läkare?", "Hur får jag ett personnummer?", "Tack"]
+    for turn, text in enumerate(questions):
+        response = httpx.post(
+            f"{scaled.rasas[turn % 2]}/webhooks/rest/webhook",
+            params={"token": token},
+            json={"sender": sender, "message": text, "metadata": {"language": "sv"}},
+            timeout=60,
+        )
+        assert response.status_code == 200 and response.json(), text
+    for rasa in scaled.rasas:
+        tracker = httpx.get(f"{rasa}/conversations/{sender}/tracker", params={"token": token}, timeout=30).json()
+        assert [e.get("text") for e in tracker["events"] if e["event"] == "user"] == questions
+
+
 def test_a_console_on_gateway_a_hears_a_message_that_arrived_at_gateway_b(scaled: Scaled) -> None:
     create_staff(scaled.stack, "kim", "Kim")
     a, b = scaled.gateways
