@@ -325,6 +325,8 @@ def test_restarting_postgresql_under_load_loses_no_message(scaled: Scaled) -> No
     version = sorted(os.listdir("/etc/postgresql"))[-1]
     restart = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"]
 
+    with office_open_all_day(scaled.stack):  # a waiting handoff that must survive the restart
+        say(scaled.gateways[0], "scaled-pg-waiting", "/human", language="ar", municipality="linkoping")
     before = datetime.now(timezone.utc)
     report = run_load(
         scaled,
@@ -333,6 +335,12 @@ def test_restarting_postgresql_under_load_loses_no_message(scaled: Scaled) -> No
     )
     assert scaled.sql("postgres", "SELECT pg_postmaster_start_time()")[0][0] > before, "PostgreSQL did not restart"
     assert report.lost == []
+    waiting = scaled.sql(
+        scaled.gateway_db,
+        "SELECT h.status FROM handoffs h JOIN conversations c ON c.id = h.conversation_id WHERE c.sender = %s",
+        "scaled-pg-waiting",
+    )
+    assert waiting == [("waiting",)]
     assert all(count > 0 for count in report.answered_after_fault.values()), report.answered_after_fault
 
 
