@@ -18,20 +18,25 @@ import matplotlib.pyplot as plt
 
 def main(source: str, target: str) -> None:
     results = json.loads(Path(source).read_text(encoding="utf-8"))
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for name, style in (("gateway", "-"), ("rasa", "--")):
-        levels = sorted((lvl for lvl in results["levels"] if lvl["target"] == name), key=lambda lvl: lvl["concurrency"])
-        if not levels:
-            continue
-        xs = [lvl["concurrency"] for lvl in levels]
-        for key, marker in (("p50_ms", "o"), ("p95_ms", "s")):
-            label = f"{'Lotsen gateway' if name == 'gateway' else 'Rasa REST webhook'} {key[:3]}"
-            ax.plot(xs, [lvl[key] for lvl in levels], style, marker=marker, label=label)
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    runs = [("", results["levels"], "-")]
+    if results.get("baseline"):
+        runs.append((", Rasa default pipeline", results["baseline"]["levels"], ":"))
+    for suffix, all_levels, line in runs:
+        for name, style in (("gateway", line), ("rasa", "--" if not suffix else "-.")):
+            levels = sorted((lvl for lvl in all_levels if lvl["target"] == name), key=lambda lvl: lvl["concurrency"])
+            if not levels:
+                continue
+            xs = [lvl["concurrency"] for lvl in levels]
+            for key, marker in (("p50_ms", "o"), ("p95_ms", "s")):
+                label = f"{'gateway' if name == 'gateway' else 'Rasa webhook'}{suffix} {key[:3]}"
+                ax.plot(xs, [lvl[key] for lvl in levels], style, marker=marker, label=label)
     ax.set_xlabel("concurrent conversations")
     ax.set_ylabel("latency per message (ms)")
     ax.set_xscale("log", base=2)
     ax.grid(True, alpha=0.3)
-    ax.legend()
+    ax.set_yscale("log")
+    ax.legend(fontsize="small")
     ax.set_title("Latency vs concurrency")
     fig.tight_layout()
     fig.savefig(target, dpi=120)
