@@ -43,6 +43,21 @@ def ensure_databases(server_url: str, names: tuple[str, ...]) -> None:
         connection.close()
 
 
+def recreate_databases(server_url: str, names: tuple[str, ...]) -> None:
+    """Drop and create: a benchmark starts from empty stores."""
+    import psycopg2  # only needed when PostgreSQL is used
+
+    connection = psycopg2.connect(_with_database(server_url, "postgres"))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for name in names:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                cursor.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        connection.close()
+
+
 def scaled_env(postgres: str, redis: str, gateway_db: str, tracker_db: str) -> dict[str, str]:
     """The settings that switch every process from the embedded defaults to shared engines."""
     parts = urlsplit(redis)

@@ -27,6 +27,7 @@ from lotsen.bench.load import gateway_sender, rasa_sender, run_level
 from lotsen.bench.procinfo import rss_mb
 from lotsen.bench.report import render
 from lotsen.paths import RASA_VENV, ROOT
+from lotsen.scaled import recreate_databases, scaled_env
 from lotsen.stack import Stack, StackConfig
 from lotsen.train import ensure_default_model, ensure_model, training_record
 
@@ -45,10 +46,10 @@ def _machine() -> str:
 async def _measure(args: argparse.Namespace, gateway: str, rasa: str, token: str) -> list[dict[str, Any]]:
     levels: list[dict[str, Any]] = []
     for concurrency in args.levels:
-        for target, send, history in (
-            ("gateway", gateway_sender(gateway), gateway),
-            ("rasa", rasa_sender(rasa, token), None),
-        ):
+        targets: list[tuple[str, Any, str | None]] = [("gateway", gateway_sender(gateway), gateway)]
+        if rasa and "," not in rasa:  # one Rasa server: measure its webhook too
+            targets.append(("rasa", rasa_sender(rasa, token), None))
+        for target, send, history in targets:
             print(f"  {target:7} × {concurrency:>3} conversations for {args.seconds:g} s …", end="", flush=True)
             result = await run_level(target, send, concurrency, args.seconds, history_url=history)
             summary = result.summary()
@@ -60,13 +61,20 @@ async def _measure(args: argparse.Namespace, gateway: str, rasa: str, token: str
     return levels
 
 
+BENCH_DATABASES = ("lotsen_bench", "lotsen_bench_rasa")
+
+
 def _training_seconds(model: Path) -> float | None:
     record = training_record(model)
     return json.loads(record.read_text())["training_seconds"] if record.exists() else None
 
 
-def _run_stack(args: argparse.Namespace, model: Path, label: str) -> dict[str, Any]:
-    """Start a whole stack on free ports with `model`, load it, stop it; its figures."""
+def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool = False) -> dict[str, Any]:
+    """Start a whole stack on free ports with `model`, load it, stop it; its figures.
+
+    `scaled`: two Rasa servers behind the one gateway, sharing a PostgreSQL tracker store
+    and a Redis lock store (docs/deploy.md) — the "workers with a lock store" option.
+    """
     temporary = Path(tempfile.mkdtemp(prefix="lotsen-bench-"))
     config = StackConfig(
         gateway_port=_free_port(),
@@ -78,13 +86,18 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str) -> dict[str, A
         extra_env={"LOTSEN_RATE_LIMIT_MESSAGES": "1000000", "LOTSEN_HANDOFF": "false"},
     )
     config.var_dir.mkdir(parents=True)
+    if scaled:
+        postgres, redis = os.environ.get("LOTSEN_POSTGRES", "postgresql://127.0.0.1:5432"), "redis://127.0.0.1:6379"
+        recreate_databases(postgres, BENCH_DATABASES)
+        config.extra_rasa_ports = [_free_port()]
+        config.extra_env.update(scaled_env(postgres, redis, *BENCH_DATABASES))
     stack = Stack(config, log_dir=temporary / "logs")
     print(f"starting the stack with {label} ({model.name}) …", flush=True)
     stack.start()
     try:
         startup = round(stack.wait_healthy(timeout=240), 1)
         print(f"healthy after {startup} s")
-        rasa = f"http://127.0.0.1:{config.rasa_port}"
+        rasa = ",".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports)
         levels = asyncio.run(_measure(args, config.gateway_url, rasa, config.rasa_token))
         pids = {name: process.pid for name, process in stack.processes.items()}
         memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
@@ -118,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the stack with a model trained by Rasa's default config on the same data"
         " (trained once, ~35 min here, then cached in models/)",
     )
+    parser.add_argument(
+        "--scaled",
+        action="store_true",
+        help="also run two Rasa servers behind the gateway on the local PostgreSQL and Redis",
+    )
     parser.add_argument("--note", action="append", default=[], help="a line for the report's notes (repeatable)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -128,12 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline:
         default_model = ensure_default_model()
         baseline = _run_stack(args, default_model, "Rasa's default pipeline")
+    scaled = _run_stack(args, model, "two Rasa servers", scaled=True) if args.scaled else None
     results = {
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": _machine(),
         "seconds_per_level": args.seconds,
         **ours,
         "baseline": baseline,
+        "scaled": scaled,
         "notes": args.note,
     }
     (args.out / "bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -79,6 +79,30 @@ def _side_by_side(results: dict[str, Any], baseline: dict[str, Any]) -> list[str
     return lines
 
 
+def _scaled_section(results: dict[str, Any], scaled: dict[str, Any]) -> list[str]:
+    """One Rasa server beside two (Redis lock store, PostgreSQL tracker store)."""
+    one, two = _by_level(results["levels"], "gateway"), _by_level(scaled["levels"], "gateway")
+    one_rss, two_rss = sum(results["rss_mb"].values()), sum(scaled["rss_mb"].values())
+    return [
+        "## Two Rasa servers behind the gateway (Redis lock store, PostgreSQL), ratio two ÷ one",
+        "",
+        "| concurrent | msg/s one / two | ratio | p50 ms one / two | ratio | p95 ms one / two | ratio |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {c} | {one[c]['throughput']} / {two[c]['throughput']}"
+            f" | {_ratio(two[c]['throughput'], one[c]['throughput'])}"
+            f" | {one[c]['p50_ms']} / {two[c]['p50_ms']} | {_ratio(two[c]['p50_ms'], one[c]['p50_ms'])}"
+            f" | {one[c]['p95_ms']} / {two[c]['p95_ms']} | {_ratio(two[c]['p95_ms'], one[c]['p95_ms'])} |"
+            for c in sorted(set(one) & set(two))
+        ),
+        "",
+        f"Whole stack RSS: {one_rss:.0f} MB with one Rasa server, {two_rss:.0f} MB with two"
+        f" ({', '.join(f'{name} {mb:.0f}' for name, mb in scaled['rss_mb'].items())});"
+        f" start-up {scaled['startup_s']} s.",
+        "",
+    ]
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -122,6 +146,7 @@ def render(results: dict[str, Any]) -> str:
         else "- Training: no record beside the model",
         "",
         *(_side_by_side(results, results["baseline"]) if results.get("baseline") else []),
+        *(_scaled_section(results, results["scaled"]) if results.get("scaled") else []),
         "## Targets (2-core machine)",
         "",
     ]

@@ -72,3 +72,20 @@ def test_report_puts_the_default_pipeline_beside_ours_with_ratios() -> None:
     assert "| start-up to healthy s | 15.0 | 30.0 | 0.50× |" in report
     assert "| training s | 300.0 | 1800.0 | 0.17× |" in report
     assert "default pipeline" not in render({"when": "now", "machine": "m", "seconds_per_level": 10, **ours})
+
+
+def test_report_compares_one_rasa_server_with_two() -> None:
+    ours = {
+        "levels": [level("gateway", 16, 50.0, 300.0, 450.0), level("rasa", 16, 55.0, 260.0, 370.0)],
+        "rss_mb": {"rasa": 900.0, "gateway": 600.0},
+        "startup_s": 14.0,
+        "training_s": 300.0,
+    }
+    scaled = {
+        "levels": [level("gateway", 16, 75.0, 200.0, 300.0)],
+        "rss_mb": {"rasa": 900.0, "rasa-2": 900.0},
+        "startup_s": 20.0,
+    }
+    report = render({"when": "now", "machine": "m", "seconds_per_level": 10, **ours, "scaled": scaled})
+    assert "| 16 | 50.0 / 75.0 | 1.50× | 300.0 / 200.0 | 0.67× | 450.0 / 300.0 | 0.67× |" in report
+    assert "1500 MB with one Rasa server, 1800 MB with two" in report
