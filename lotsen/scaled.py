@@ -43,8 +43,9 @@ def ensure_databases(server_url: str, names: tuple[str, ...]) -> None:
         connection.close()
 
 
-def recreate_databases(server_url: str, names: tuple[str, ...]) -> None:
-    """Drop and create: a benchmark starts from empty stores."""
+def recreate_databases(server_url: str, names: tuple[str, ...], create: bool = True) -> None:
+    """Drop and (unless `create` is false) create again: a benchmark starts from empty
+    stores and leaves none behind."""
     import psycopg2  # only needed when PostgreSQL is used
 
     connection = psycopg2.connect(_with_database(server_url, "postgres"))
@@ -53,7 +54,8 @@ def recreate_databases(server_url: str, names: tuple[str, ...]) -> None:
         with connection.cursor() as cursor:
             for name in names:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                cursor.execute(f'CREATE DATABASE "{name}"')
+                if create:
+                    cursor.execute(f'CREATE DATABASE "{name}"')
     finally:
         connection.close()
 

@@ -103,6 +103,8 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool =
         memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
     finally:
         stack.stop()
+        if scaled:
+            recreate_databases(postgres, BENCH_DATABASES, create=False)
     return {"levels": levels, "rss_mb": memory, "startup_s": startup, "training_s": _training_seconds(model)}
 
 
