@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lotsen.bench.load import gateway_sender, rasa_sender, run_level
-from lotsen.bench.procinfo import rss_mb
+from lotsen.bench.procinfo import cpu_seconds, rss_mb
 from lotsen.bench.report import render
 from lotsen.paths import RASA_VENV, ROOT
 from lotsen.scaled import recreate_databases, scaled_env
@@ -43,7 +43,13 @@ def _machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cpus} CPU(s), Python {platform.python_version()}"
 
 
-async def _measure(args: argparse.Namespace, gateway: str, rasa: str, token: str) -> list[dict[str, Any]]:
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    return {name: seconds for name, pid in pids.items() if (seconds := cpu_seconds(pid)) is not None}
+
+
+async def _measure(
+    args: argparse.Namespace, gateway: str, rasa: str, token: str, pids: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
     levels: list[dict[str, Any]] = []
     for concurrency in args.levels:
         targets: list[tuple[str, Any, str | None]] = [("gateway", gateway_sender(gateway), gateway)]
@@ -51,8 +57,16 @@ async def _measure(args: argparse.Namespace, gateway: str, rasa: str, token: str
             targets.append(("rasa", rasa_sender(rasa, token), None))
         for target, send, history in targets:
             print(f"  {target:7} × {concurrency:>3} conversations for {args.seconds:g} s …", end="", flush=True)
+            before = _cpu(pids or {})
             result = await run_level(target, send, concurrency, args.seconds, history_url=history)
             summary = result.summary()
+            if pids and summary["messages"]:
+                after = _cpu(pids)
+                summary["cpu_ms_per_message"] = {
+                    name: round((after[name] - before[name]) * 1000 / summary["messages"], 1)
+                    for name in after
+                    if name in before
+                }
             levels.append(summary)
             print(
                 f" {summary['throughput']} msg/s, p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms,"
@@ -98,8 +112,8 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool =
         startup = round(stack.wait_healthy(timeout=240), 1)
         print(f"healthy after {startup} s")
         rasa = ",".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports)
-        levels = asyncio.run(_measure(args, config.gateway_url, rasa, config.rasa_token))
         pids = {name: process.pid for name, process in stack.processes.items()}
+        levels = asyncio.run(_measure(args, config.gateway_url, rasa, config.rasa_token, pids))
         memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
     finally:
         stack.stop()
@@ -112,7 +126,7 @@ def _run_running(args: argparse.Namespace, model: Path) -> dict[str, Any]:
     """Load a stack somebody else started (`--gateway`); start-up is then unknown."""
     pids = {name: int(pid) for name, pid in (p.split("=") for p in args.pids.split(",") if p)}
     gateway, rasa = args.gateway.rstrip("/"), (args.rasa or "").rstrip("/")
-    levels = asyncio.run(_measure(args, gateway, rasa, args.token))
+    levels = asyncio.run(_measure(args, gateway, rasa, args.token, pids))
     memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
     return {"levels": levels, "rss_mb": memory, "startup_s": None, "training_s": _training_seconds(model)}
 

@@ -103,6 +103,25 @@ def _scaled_section(results: dict[str, Any], scaled: dict[str, Any]) -> list[str
     ]
 
 
+def _cpu_section(results: dict[str, Any]) -> list[str]:
+    """CPU spent per message by each process: what bounds throughput on few cores."""
+    rows = [lvl for lvl in results["levels"] if lvl.get("cpu_ms_per_message")]
+    if not rows:
+        return []
+    names = sorted({name for lvl in rows for name in lvl["cpu_ms_per_message"]})
+    lines = [
+        "## CPU per message (ms of CPU time, all cores, read from /proc)",
+        "",
+        f"| path | concurrent | {' | '.join(names)} | total |",
+        "|---|---|" + "---|" * (len(names) + 1),
+    ]
+    for lvl in rows:
+        cpu = lvl["cpu_ms_per_message"]
+        cells = " | ".join(str(cpu.get(name, "–")) for name in names)
+        lines.append(f"| {lvl['target']} | {lvl['concurrency']} | {cells} | {sum(cpu.values()):.1f} |")
+    return [*lines, ""]
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -145,6 +164,7 @@ def render(results: dict[str, Any]) -> str:
         if results["training_s"]
         else "- Training: no record beside the model",
         "",
+        *_cpu_section(results),
         *(_side_by_side(results, results["baseline"]) if results.get("baseline") else []),
         *(_scaled_section(results, results["scaled"]) if results.get("scaled") else []),
         "## Targets (2-core machine)",

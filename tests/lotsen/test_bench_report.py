@@ -89,3 +89,29 @@ def test_report_compares_one_rasa_server_with_two() -> None:
     report = render({"when": "now", "machine": "m", "seconds_per_level": 10, **ours, "scaled": scaled})
     assert "| 16 | 50.0 / 75.0 | 1.50× | 300.0 / 200.0 | 0.67× | 450.0 / 300.0 | 0.67× |" in report
     assert "1500 MB with one Rasa server, 1800 MB with two" in report
+
+
+def test_cpu_per_message_is_read_from_proc_and_reported() -> None:
+    import os
+
+    from lotsen.bench.procinfo import cpu_seconds
+
+    before = cpu_seconds(os.getpid())
+    sum(i * i for i in range(2_000_000))  # burn some CPU in this process
+    after = cpu_seconds(os.getpid())
+    assert before is not None and after is not None and after > before
+    assert cpu_seconds(2**22 + 12345) is None  # no such process
+
+    gateway = {**level("gateway", 50, 50.0, 900.0, 1500.0), "cpu_ms_per_message": {"rasa": 18.0, "gateway": 8.5}}
+    report = render(
+        {
+            "when": "now",
+            "machine": "m",
+            "seconds_per_level": 10,
+            "levels": [gateway],
+            "rss_mb": {},
+            "startup_s": 1.0,
+            "training_s": None,
+        }
+    )
+    assert "| gateway | 50 | 8.5 | 18.0 | 26.5 |" in report
