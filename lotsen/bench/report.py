@@ -4,6 +4,7 @@ start-up, training, and the targets met or missed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 TARGETS = {
@@ -119,6 +120,17 @@ def _cpu_section(results: dict[str, Any]) -> list[str]:
         cpu = lvl["cpu_ms_per_message"]
         cells = " | ".join(str(cpu.get(name, "–")) for name in names)
         lines.append(f"| {lvl['target']} | {lvl['concurrency']} | {cells} | {sum(cpu.values()):.1f} |")
+    cores = re.search(r"(\d+) CPU", results.get("machine", ""))
+    busiest = max((lvl for lvl in rows if lvl["target"] == "gateway"), key=lambda lvl: lvl["concurrency"], default=None)
+    if cores and busiest:
+        per_message = sum(busiest["cpu_ms_per_message"].values())
+        ceiling = int(cores.group(1)) * 1000 / per_message
+        lines += [
+            "",
+            f"At {per_message:.1f} ms of CPU per message through the gateway, {cores.group(1)} cores can serve at"
+            f" most ~{ceiling:.0f} messages/s however the work is spread; 100 msg/s would need"
+            f" {100 * per_message / 1000:.1f} cores at this cost.",
+        ]
     return [*lines, ""]
 
 

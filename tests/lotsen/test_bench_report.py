@@ -115,3 +115,16 @@ def test_cpu_per_message_is_read_from_proc_and_reported() -> None:
         }
     )
     assert "| gateway | 50 | 8.5 | 18.0 | 26.5 |" in report
+    assert "cores can serve" not in report  # unknown core count: no ceiling claimed
+    two_cores = render(
+        {
+            "when": "now",
+            "machine": "Linux x86_64, 2 CPU(s)",
+            "seconds_per_level": 10,
+            "levels": [gateway],
+            "rss_mb": {},
+            "startup_s": 1.0,
+            "training_s": None,
+        }
+    )
+    assert "2 cores can serve at most ~75 messages/s" in two_cores and "would need 2.6 cores" in two_cores
