@@ -109,6 +109,9 @@ class Stack:
             "LOTSEN_REDIS_HOST": "127.0.0.1",
             "LOTSEN_REDIS_PORT": "6379",
             "LOTSEN_REDIS_LOCK_DB": "1",
+            # glibc gives every thread its own malloc arena; with the gateway's thread pool
+            # that kept ~65 MB of freed memory resident (make bench: 628 → 562 MB RSS).
+            "MALLOC_ARENA_MAX": "2",
         }
         base = {**defaults, **os.environ, "PYTHONUNBUFFERED": "1", **c.extra_env}
         rasa_env = {
