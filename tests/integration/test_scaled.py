@@ -354,11 +354,14 @@ def test_killing_one_rasa_server_under_load_loses_no_message(scaled: Scaled) -> 
     senders += [s for s in candidates if routing.servers_for(f"web:{s}")[0] != killed][:2]
     assert len(senders) == 4
 
-    report = run_load(scaled, senders, fault=lambda: _kill(scaled, "rasa"), seconds=16)
+    report = run_load(scaled, senders, fault=lambda: _kill(scaled, "rasa"), seconds=40)
 
     assert report.sent > 10
     assert report.lost == []
-    # A message the dead server was answering may wait for its lock to expire (10 s in
-    # Redis) and get a notice instead: at most one per conversation that was on it.
+    # A message the dead server was answering leaves its Redis lock ticket behind. The
+    # next message of that conversation may then wait out the gateway's 20 s (Rasa's
+    # ticket queue can stall when the waiter's own ticket expires too) and get a notice;
+    # the ticket is cleaned up after that, so the conversation is answered again: at
+    # most one notice per conversation that was on the dead server, then answers.
     assert report.notices <= 2
     assert all(count > 0 for count in report.answered_after_fault.values()), report.answered_after_fault
