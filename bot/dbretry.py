@@ -28,6 +28,12 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def _connection_sqlstate(error: object) -> bool:
+    """PostgreSQL class 08 (connection exception) or 57P01-03 (shutting down, starting)."""
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
+    return str(code).startswith(("08", "57P"))
+
+
 def is_connection_error(exc: BaseException) -> bool:
     """The database could not be reached or dropped the connection (not a bad query)."""
     if isinstance(exc, (OperationalError, InterfaceError)):
@@ -35,9 +41,9 @@ def is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        # PostgreSQL: class 08 (connection exception), 57P01-03 (shutting down / starting).
-        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or ""
-        return str(code).startswith(("08", "57P"))
+        return _connection_sqlstate(exc.orig)
+    if _connection_sqlstate(exc):  # asyncpg raises some while connecting, unwrapped
+        return True
     return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, DBAPIError)
 
 

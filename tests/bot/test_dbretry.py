@@ -63,6 +63,10 @@ def test_postgres_shutdown_codes_count_as_connection_errors() -> None:
     from sqlalchemy.exc import DBAPIError
 
     assert is_connection_error(DBAPIError("SELECT 1", {}, ShuttingDownError()))
+    # asyncpg raises CannotConnectNowError (57P03) unwrapped while connecting
+    from asyncpg.exceptions import CannotConnectNowError
+
+    assert is_connection_error(CannotConnectNowError("the database system is shutting down"))
     assert not is_connection_error(DBAPIError("SELECT 1", {}, ValueError("syntax")))
 
 
