@@ -12,6 +12,7 @@ one process), and moves to the next when that one cannot be reached.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import zlib
@@ -57,8 +58,9 @@ class RasaClient:
             return "starting"
         return "down"
 
-    @property
+    @functools.cached_property
     def servers(self) -> list[str]:
+        """Parsed once: it is read for every message."""
         return [url.strip().rstrip("/") for url in self.base_url.split(",") if url.strip()]
 
     def servers_for(self, sender_id: str) -> list[str]:

@@ -44,7 +44,7 @@ def is_connection_error(exc: BaseException) -> bool:
         return _connection_sqlstate(exc.orig)
     if _connection_sqlstate(exc):  # asyncpg raises some while connecting, unwrapped
         return True
-    return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, DBAPIError)
+    return isinstance(exc, OSError)  # ConnectionError is an OSError
 
 
 def retry_on_disconnect(operation: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:

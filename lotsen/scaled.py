@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from lotsen.stack import Stack, StackConfig, load_env_file, serve
@@ -26,38 +29,40 @@ def _with_database(server_url: str, database: str, driver: str = "postgresql") -
     return urlunsplit((driver, parts.netloc, f"/{database}", parts.query, ""))
 
 
-def ensure_databases(server_url: str, names: tuple[str, ...]) -> None:
-    """CREATE DATABASE for each missing one (PostgreSQL has no IF NOT EXISTS for it)."""
+@contextmanager
+def _admin_cursor(server_url: str) -> Iterator[Any]:
+    """A cursor on the server's `postgres` database in autocommit mode (CREATE/DROP
+    DATABASE cannot run in a transaction). A new connection each time: the server may
+    have restarted since the last one."""
     import psycopg2  # only needed when PostgreSQL is used
 
     connection = psycopg2.connect(_with_database(server_url, "postgres"))
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            for name in names:
-                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-                if cursor.fetchone() is None:
-                    cursor.execute(f'CREATE DATABASE "{name}"')
-                    print(f"created PostgreSQL database {name}")
+            yield cursor
     finally:
         connection.close()
+
+
+def ensure_databases(server_url: str, names: tuple[str, ...]) -> None:
+    """CREATE DATABASE for each missing one (PostgreSQL has no IF NOT EXISTS for it)."""
+    with _admin_cursor(server_url) as cursor:
+        for name in names:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+                print(f"created PostgreSQL database {name}")
 
 
 def recreate_databases(server_url: str, names: tuple[str, ...], create: bool = True) -> None:
-    """Drop and (unless `create` is false) create again: a benchmark starts from empty
-    stores and leaves none behind."""
-    import psycopg2  # only needed when PostgreSQL is used
-
-    connection = psycopg2.connect(_with_database(server_url, "postgres"))
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            for name in names:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                if create:
-                    cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        connection.close()
+    """Drop and (unless `create` is false) create again: a benchmark or a test starts
+    from empty stores and leaves none behind."""
+    with _admin_cursor(server_url) as cursor:
+        for name in names:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if create:
+                cursor.execute(f'CREATE DATABASE "{name}"')
 
 
 def scaled_env(postgres: str, redis: str, gateway_db: str, tracker_db: str) -> dict[str, str]:

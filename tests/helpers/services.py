@@ -13,6 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from lotsen.scaled import recreate_databases
+
 REDIS_URL = os.environ.get("LOTSEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_ADMIN_URL = os.environ.get("LOTSEN_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres")
 # How this machine (and CI's) starts its Redis; the fault tests restart it the same way.
@@ -51,20 +53,8 @@ def fresh_database(prefix: str = "lotsen_test") -> Iterator[str]:
     """Create an empty PostgreSQL database; yield its name; drop it afterwards."""
     require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
+    recreate_databases(POSTGRES_ADMIN_URL, (name,))
     try:
         yield name
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a new connection: PG may have restarted
-
-
-def _admin(statement: str) -> None:
-    import psycopg2  # only the PostgreSQL tests need the driver
-
-    admin = psycopg2.connect(POSTGRES_ADMIN_URL)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        admin.close()
+        recreate_databases(POSTGRES_ADMIN_URL, (name,), create=False)
