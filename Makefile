@@ -54,7 +54,7 @@ update-messages: extract-messages ## Merge new strings into every language's cat
 	$(APP_VENV)/bin/pybabel update -i lotsen/locale/console.pot -d lotsen/locale -D console --no-fuzzy-matching --ignore-obsolete
 
 add-user: install ## Create a staff account: make add-user USERNAME=amina ROLE=editor|staff|admin [NAME="Amina A."]
-	@$(APP_PY) -m bot.accounts "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)")
+	@$(APP_PY) -m bot.staff.accounts "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)")
 
 train: install ## Train the Rasa model, only when training data or config changed
 	@$(APP_PY) -m lotsen.train

@@ -10,6 +10,7 @@ from __future__ import annotations
 from babel import Locale
 
 from actions.buttons import Button
+from lotsen import protocol
 from lotsen.i18n import t
 from lotsen.knowledge import Association, KnowledgeBank, in_language
 from lotsen.languages import languages
@@ -28,7 +29,7 @@ def interest_buttons(
     return [
         {
             "title": in_language(interest.names, language)[1],
-            "payload": f'/{ASSOCIATIONS_INTENT}{{"interest":"{interest.id}"}}',
+            "payload": protocol.intent_payload(ASSOCIATIONS_INTENT, **{protocol.KEY_INTEREST: interest.id}),
         }
         for interest in bank.interests.values()
         if interest.id != exclude and bank.find_associations(municipality, interest.id)

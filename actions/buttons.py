@@ -1,15 +1,19 @@
-"""Quick-reply buttons, titled in the user's language, with intent payloads."""
+"""Quick-reply buttons, titled in the user's language, with intent payloads.
+
+Every payload comes from `lotsen.protocol`, the one place payloads are spelled: the
+trained model and the gateway read the same strings.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from lotsen import protocol, sentences
 from lotsen.i18n import t
 from lotsen.knowledge import OTHER_MUNICIPALITY
 from lotsen.municipalities import municipalities
 from lotsen.topics import TOPIC_TITLES
 
-HUMAN_PAYLOAD = "/request_human"
 MAX_SUGGESTIONS = 3
 MIN_SUGGESTION_CONFIDENCE = 0.05
 
@@ -17,7 +21,7 @@ Button = dict[str, str]
 
 
 def topic_button(language: str, intent: str) -> Button:
-    return {"title": t(language, TOPIC_TITLES[intent]), "payload": f"/{intent}"}
+    return {"title": t(language, TOPIC_TITLES[intent]), "payload": protocol.intent_payload(intent)}
 
 
 def topic_buttons(language: str, exclude: str | None = None) -> list[Button]:
@@ -25,8 +29,7 @@ def topic_buttons(language: str, exclude: str | None = None) -> list[Button]:
     return [topic_button(language, intent) for intent in TOPIC_TITLES if intent != exclude]
 
 
-def human_button(language: str) -> Button:
-    return {"title": t(language, "Talk to a person"), "payload": HUMAN_PAYLOAD}
+human_button = sentences.human_button
 
 
 def suggested_topics(language: str, ranking: list[dict[str, Any]]) -> list[Button]:
@@ -50,12 +53,6 @@ def municipality_buttons(language: str, intent: str) -> list[Button]:
     The payload carries the municipality as an entity, so the answer follows at once and
     fits Telegram's 64-byte callback limit.
     """
-    buttons = [
-        {"title": name, "payload": f'/{intent}{{"municipality":"{municipality}"}}'}
-        for municipality, name in municipalities().items()
-    ]
-    other = {
-        "title": t(language, "Another municipality"),
-        "payload": f'/{intent}{{"municipality":"{OTHER_MUNICIPALITY}"}}',
-    }
-    return [*buttons, other]
+    codes = [*municipalities(), OTHER_MUNICIPALITY]
+    payloads = {code: protocol.intent_payload(intent, **{protocol.KEY_MUNICIPALITY: code}) for code in codes}
+    return sentences.municipality_buttons(language, payloads)

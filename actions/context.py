@@ -11,11 +11,11 @@ from typing import Any
 
 from rasa_sdk.interfaces import Tracker
 
+from actions.config import default_language
+from lotsen import protocol
 from lotsen.knowledge import OTHER_MUNICIPALITY
 from lotsen.languages import supported_codes
 from lotsen.municipalities import municipality_finder, municipality_ids
-
-DEFAULT_LANGUAGE = "sv"
 
 
 def _metadata(tracker: Tracker) -> dict[str, Any]:
@@ -24,9 +24,10 @@ def _metadata(tracker: Tracker) -> dict[str, Any]:
 
 
 def conversation_language(tracker: Tracker) -> str:
-    """The conversation's language code; Swedish if the gateway sent none we support."""
-    language = _metadata(tracker).get("language")
-    return language if language in supported_codes() else DEFAULT_LANGUAGE
+    """The conversation's language code; the configured default (`LOTSEN_DEFAULT_LANGUAGE`)
+    if the gateway sent none we support, which only a malformed call does."""
+    language = _metadata(tracker).get(protocol.META_LANGUAGE)
+    return language if isinstance(language, str) and language in supported_codes() else default_language()
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -49,7 +50,7 @@ def latest_text(tracker: Tracker) -> str:
 
 def stored_municipality(tracker: Tracker) -> str | None:
     """The municipality the gateway remembers for this conversation, if any."""
-    municipality = _metadata(tracker).get("municipality")
+    municipality = _metadata(tracker).get(protocol.META_MUNICIPALITY)
     if municipality in municipality_ids() or municipality == OTHER_MUNICIPALITY:
         return str(municipality)
     return None
@@ -57,7 +58,7 @@ def stored_municipality(tracker: Tracker) -> str | None:
 
 def chosen_municipality(tracker: Tracker) -> str | None:
     """A municipality chosen in this message: by a button, or named in the text."""
-    value = entity_value(tracker, "municipality")
+    value = entity_value(tracker, protocol.KEY_MUNICIPALITY)
     if value in municipality_ids() or value == OTHER_MUNICIPALITY:
         return value
     return municipality_finder().find(latest_text(tracker))

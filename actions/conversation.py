@@ -16,12 +16,16 @@ from actions import names
 from actions.buttons import Button, human_button, suggested_topics, topic_buttons
 from actions.context import conversation_language
 from actions.emergency import emergency_first
-from actions.store import STORE
+from actions.store import UsesKnowledge
+from lotsen import protocol
 from lotsen.i18n import N_, t
 
 
-class TranslatedReply(Action, metaclass=ABCMeta):
-    """A translated sentence, then buttons. Abstract, so rasa-sdk does not register it."""
+class TranslatedReply(UsesKnowledge, Action, metaclass=ABCMeta):
+    """A translated sentence, then buttons. Abstract, so rasa-sdk does not register it.
+
+    It reads the bank only for the 112 line that comes first in a possible emergency.
+    """
 
     @abstractmethod
     def message(self) -> str:
@@ -31,14 +35,15 @@ class TranslatedReply(Action, metaclass=ABCMeta):
         return topic_buttons(language)
 
     def unanswered(self) -> str | None:
-        """Why this reply leaves the question unanswered, for the editors' feed; None if it does not."""
+        """Why this reply leaves the question unanswered (one of `protocol.UNANSWERED_REASONS`),
+        for the editors' feed; None if it does not."""
         return None
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         language = conversation_language(tracker)
         if reason := self.unanswered():
-            dispatcher.utter_message(json_message={"unanswered": reason})
-        emergency_first(dispatcher, tracker, language, STORE)
+            dispatcher.utter_message(json_message=protocol.unanswered(reason))
+        emergency_first(dispatcher, tracker, language, self.store)
         dispatcher.utter_message(text=t(language, self.message()), buttons=self.buttons(language, tracker))
         return []
 
@@ -125,7 +130,7 @@ class ActionOutOfScope(TranslatedReply):
         return names.ACTION_OUT_OF_SCOPE
 
     def unanswered(self) -> str | None:
-        return "out_of_scope"
+        return protocol.OUT_OF_SCOPE
 
     def message(self) -> str:
         return N_(
@@ -144,7 +149,7 @@ class ActionNotUnderstood(TranslatedReply):
         return N_("Sorry, I did not understand. Could you say it in another way, or choose a topic below?")
 
     def unanswered(self) -> str | None:
-        return "not_understood"
+        return protocol.NOT_UNDERSTOOD
 
     def buttons(self, language: str, tracker: Tracker) -> list[Button]:
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -152,7 +157,7 @@ class ActionNotUnderstood(TranslatedReply):
 
 
 class ActionRequestHuman(TranslatedReply):
-    """Ask the gateway to hand the conversation to staff (`{"handoff": "request"}`); it
+    """Ask the gateway to hand the conversation to staff (`protocol.handoff_request()`); it
     replaces this reply with the queue or opening-hours answer. The text is what a user
     sees where staff chat is switched off (`LOTSEN_HANDOFF=false`)."""
 
@@ -160,7 +165,7 @@ class ActionRequestHuman(TranslatedReply):
         return names.ACTION_REQUEST_HUMAN
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        dispatcher.utter_message(json_message={"handoff": "request"})
+        dispatcher.utter_message(json_message=protocol.handoff_request())
         return await super().run(dispatcher, tracker, domain)
 
     def message(self) -> str:

@@ -5,7 +5,7 @@ The gateway remembers the municipality and sends it as metadata. When a topic's 
 depends on it (`local: true`) and it is unknown, the action asks with one button per
 municipality; the buttons repeat the question with the municipality as an entity, so the
 answer follows in one tap, and the action tells the gateway to remember the choice
-(`{"set_municipality": "<id>"}`).
+(`protocol.set_municipality`).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from actions.context import (
 from actions.emergency import emergency_first
 from actions.language import lexicon
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
-from actions.store import STORE
+from actions.store import UsesKnowledge
+from lotsen import protocol, sentences
 from lotsen.i18n import format_day, t
-from lotsen.knowledge import OTHER_MUNICIPALITY, Answer, KnowledgeStore
+from lotsen.knowledge import OTHER_MUNICIPALITY, Answer
 from lotsen.languages import languages
-from lotsen.municipalities import municipalities
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,9 @@ def remember_municipality(dispatcher: CollectingDispatcher, tracker: Tracker, la
     """
     stored, chosen = stored_municipality(tracker), chosen_municipality(tracker)
     if chosen and chosen != stored:
-        dispatcher.utter_message(json_message={"set_municipality": chosen})
+        dispatcher.utter_message(json_message=protocol.set_municipality(chosen))
         if chosen != OTHER_MUNICIPALITY:
-            name = municipalities()[chosen]
-            dispatcher.utter_message(
-                text=t(
-                    language,
-                    "I will answer for {municipality} from now on. Write /municipality to change it.",
-                    municipality=name,
-                )
-            )
+            dispatcher.utter_message(text=sentences.municipality_confirmation(language, chosen))
     municipality = chosen or stored
     return (None if municipality == OTHER_MUNICIPALITY else municipality), municipality is None
 
@@ -69,16 +62,13 @@ def ask_municipality(dispatcher: CollectingDispatcher, language: str, intent: st
     )
 
 
-class ActionAnswerTopic(Action):
+class ActionAnswerTopic(UsesKnowledge, Action):
     """Reply with the topic's answer, its sources and when it was last checked, then
     related-topic buttons and "talk to a person".
 
     A missing translation falls back to English or Swedish with a one-line note, and is
-    logged so editors can see what to translate next.
+    logged so editors can see what to translate next. Tests pass their own store.
     """
-
-    def __init__(self, store: KnowledgeStore | None = None) -> None:
-        self.store = store or STORE
 
     def name(self) -> str:
         return ACTION_ANSWER_TOPIC
@@ -93,7 +83,7 @@ class ActionAnswerTopic(Action):
             return [FollowupAction(ACTION_NOT_UNDERSTOOD)]
 
         emergency_first(dispatcher, tracker, language, self.store)
-        dispatcher.utter_message(json_message={"topic": intent})  # for the staff's handoff brief
+        dispatcher.utter_message(json_message=protocol.topic(intent))  # for the staff's handoff brief
         municipality, unknown = remember_municipality(dispatcher, tracker, language)
         if topic.local and unknown:
             ask_municipality(dispatcher, language, intent)
@@ -101,7 +91,7 @@ class ActionAnswerTopic(Action):
 
         interest = None
         if intent == ASSOCIATIONS_INTENT:
-            interest = entity_value(tracker, "interest") or bank.interest_finder.find(latest_text(tracker))
+            interest = entity_value(tracker, protocol.KEY_INTEREST) or bank.interest_finder.find(latest_text(tracker))
         if interest not in bank.interests:
             answer = bank.answer(intent, language, municipality)
             assert answer is not None  # the topic exists

@@ -1,7 +1,7 @@
 """Change the conversation's language when the user asks for one ("in English please").
 
 The gateway owns the conversation's language, so the action does not set a slot: it
-names the chosen language in a `custom` message (`{"set_language": "<code>"}`) that the
+names the chosen language in a `custom` message (`protocol.set_language`) that the
 gateway applies, and confirms in the new language. Without a recognisable language
 name it offers one button per language, each titled in its own language.
 """
@@ -17,8 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_language
 from actions.names import ACTION_CHOOSE_LANGUAGE
-from lotsen.i18n import t
-from lotsen.languages import language_buttons, languages
+from lotsen import protocol, sentences
 from lotsen.paths import DATA_DIR
 from lotsen_nlu.lexicon import Lexicon
 
@@ -37,10 +36,9 @@ class ActionChooseLanguage(Action):
         chosen = lexicon().language_in(text)
         if chosen is None:
             language = conversation_language(tracker)
-            dispatcher.utter_message(text=t(language, "Which language would you like?"), buttons=language_buttons())
+            question, buttons = sentences.language_question(language)
+            dispatcher.utter_message(text=question, buttons=buttons)
             return []
-        dispatcher.utter_message(json_message={"set_language": chosen})
-        dispatcher.utter_message(
-            text=t(chosen, "OK, I will write in {language} from now on.", language=languages()[chosen].native_name)
-        )
+        dispatcher.utter_message(json_message=protocol.set_language(chosen))
+        dispatcher.utter_message(text=sentences.language_confirmation(chosen))
         return []

@@ -18,10 +18,10 @@ from actions.buttons import human_button
 from actions.context import conversation_language
 from actions.knowledge import ask_municipality, remember_municipality
 from actions.names import ACTION_OFFICE_HOURS
-from actions.store import STORE
+from actions.store import UsesKnowledge
 from lotsen.hours import describe_hours
 from lotsen.i18n import N_, t
-from lotsen.knowledge import KnowledgeStore, Office
+from lotsen.knowledge import Office
 from lotsen.languages import languages
 from lotsen.office_hours import Schedule, format_opening
 
@@ -66,11 +66,9 @@ def describe_office(office: Office, language: str, now: datetime | None = None) 
     return "\n".join(lines)
 
 
-class ActionOfficeHours(Action):
-    """The user's municipal offices: hours, phone, address and languages spoken."""
-
-    def __init__(self, store: KnowledgeStore | None = None) -> None:
-        self.store = store or STORE
+class ActionOfficeHours(UsesKnowledge, Action):
+    """The user's municipal offices: hours, phone, address and languages spoken (from the
+    process's knowledge store, or the one a test passes)."""
 
     def name(self) -> str:
         return ACTION_OFFICE_HOURS

@@ -7,8 +7,8 @@ import logging
 import uvicorn
 
 from bot.app import create_app
-from bot.settings import Settings
 from lotsen.privacy import install_log_masking
+from lotsen.settings import Settings
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -34,12 +35,19 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes for timezone-aware columns; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class Base(DeclarativeBase):
     pass
 
 
 class Conversation(Base):
-    """One person on one channel. `mode` is bot, waiting (handoff asked) or human."""
+    """One person on one channel. `mode` and `leaving_message` store its handoff stage
+    (bot/handoff/states.py); `confirm_nonce` is the one-time key of a pending confirmation
+    button ("Yes, delete everything"), valid until `confirm_expires_at`."""
 
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("channel", "sender", name="uq_conversation_channel_sender"),)
@@ -56,6 +64,8 @@ class Conversation(Base):
     leaving_message: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The last topic the bot answered (an intent name), for the staff's handoff brief.
     topic: Mapped[str | None] = mapped_column(String(64))
+    confirm_nonce: Mapped[str | None] = mapped_column(String(32))
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -89,7 +99,7 @@ class Message(Base):
 
 
 class Handoff(Base):
-    """A request to talk to a person: waiting → claimed → handed back / closed, or expired."""
+    """One request to talk to a person; `status` is a `bot.handoff.states.Status`."""
 
     __tablename__ = "handoffs"
     __table_args__ = (Index("ix_handoffs_status_requested", "status", "requested_at"),)
@@ -100,7 +110,7 @@ class Handoff(Base):
     office_id: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(16))  # asked | not_understood
     message_id: Mapped[int | None] = mapped_column()  # the user message that asked (for the brief)
-    status: Mapped[str] = mapped_column(String(16))  # waiting | claimed | handed_back | closed | expired
+    status: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -119,6 +129,41 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+
+
+class OutboxEntry(Base):
+    """A stored message that a channel must still push to its user (bot/outbox.py).
+
+    Written in the same transaction as the message; `sent_at` is set once the channel
+    took it. `lease_owner`/`lease_until` let exactly one gateway deliver it at a time.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_outbox_message"),
+        Index("ix_outbox_pending", "sent_at", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TelegramGroup(Base):
+    """A group chat that was told, once, that Lotsen answers in private chats only."""
+
+    __tablename__ = "telegram_groups"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    told_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Staff(Base):
@@ -207,8 +252,3 @@ async def get_or_create_conversation(session: AsyncSession, channel: str, sender
     session.add(conversation)
     await session.flush()
     return conversation
-
-
-async def transcript(session: AsyncSession, conversation_id: int) -> list[Message]:
-    rows = await session.scalars(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
-    return list(rows)

@@ -14,8 +14,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.settings import Settings
 from lotsen.paths import ROOT
+from lotsen.settings import Settings
 
 MIGRATIONS = ROOT / "bot" / "migrations"
 FIRST_REVISION = "0001"

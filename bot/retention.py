@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import Conversation, Database
-from bot.settings import Settings
+from lotsen.settings import Settings
 
 log = logging.getLogger(__name__)
 DAY_SECONDS = 24 * 3600

@@ -6,8 +6,6 @@ how to recognise the language) is data, so adding a language needs no code.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -65,28 +63,3 @@ def negotiate(preferred: list[str]) -> str | None:
     if not tags:
         return None
     return negotiate_locale(tags, supported_codes(), sep="-")
-
-
-CHOICE_PATTERN = re.compile(r"^/choose_language(\{.*\})$")
-
-
-def choice_payload(code: str) -> str:
-    """The button payload that picks a language (Rasa's intent-with-entities syntax)."""
-    return "/choose_language" + json.dumps({"language": code}, separators=(",", ":"))
-
-
-def parse_choice(text: str) -> str | None:
-    """The supported language a `choice_payload` names, or None."""
-    found = CHOICE_PATTERN.match(text.strip())
-    if not found:
-        return None
-    try:
-        value = json.loads(found.group(1)).get("language")
-    except (json.JSONDecodeError, AttributeError):
-        return None
-    return value if value in languages() else None
-
-
-def language_buttons() -> list[dict[str, str]]:
-    """One button per language, each titled in its own language so everyone finds theirs."""
-    return [{"title": lang.native_name, "payload": choice_payload(code)} for code, lang in languages().items()]

@@ -6,8 +6,6 @@ diacritics), so "bostadskö i Линчёпинг" finds Linköping.
 
 from __future__ import annotations
 
-import json
-import re
 from functools import cache
 
 import yaml
@@ -43,21 +41,3 @@ def municipality_finder() -> Gazetteer:
 
 
 OTHER = "other"  # "I live somewhere else": national answers, and Lotsen does not ask again
-CHOICE_PATTERN = re.compile(r"^/choose_municipality(\{.*\})$")
-
-
-def choice_payload(municipality: str) -> str:
-    """The button payload that picks a municipality (handled by the gateway, not Rasa)."""
-    return "/choose_municipality" + json.dumps({"municipality": municipality}, separators=(",", ":"))
-
-
-def parse_choice(text: str) -> str | None:
-    """The municipality id (or `other`) a `choice_payload` names, or None."""
-    found = CHOICE_PATTERN.match(text.strip())
-    if not found:
-        return None
-    try:
-        value = json.loads(found.group(1)).get("municipality")
-    except (json.JSONDecodeError, AttributeError):
-        return None
-    return value if value in municipalities() or value == OTHER else None

@@ -11,13 +11,14 @@ only picks local defaults and creates the two databases when they are missing.
 
 from __future__ import annotations
 
-import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from lotsen.settings import Settings
 from lotsen.stack import Stack, StackConfig, load_env_file, serve
 
 GATEWAY_DATABASE = "lotsen"
@@ -65,7 +66,9 @@ def recreate_databases(server_url: str, names: tuple[str, ...], create: bool = T
                 cursor.execute(f'CREATE DATABASE "{name}"')
 
 
-def scaled_env(postgres: str, redis: str, gateway_db: str, tracker_db: str) -> dict[str, str]:
+def scaled_env(
+    postgres: str, redis: str, gateway_db: str, tracker_db: str, secret_key: str | None = None
+) -> dict[str, str]:
     """The settings that switch every process from the embedded defaults to shared engines."""
     parts = urlsplit(redis)
     return {
@@ -80,18 +83,21 @@ def scaled_env(postgres: str, redis: str, gateway_db: str, tracker_db: str) -> d
         # until the lock expires (Rasa's default: 60 s, longer than the gateway waits).
         # One turn takes well under a second, so 10 s is safe and heals a crash quickly.
         "TICKET_LOCK_LIFETIME": "10",
+        # Both gateways must sign staff sessions alike (the settings refuse to start without).
+        "LOTSEN_SECRET_KEY": secret_key or secrets.token_urlsafe(32),
     }
 
 
 def main() -> int:
     load_env_file()
-    postgres = os.environ.get("LOTSEN_POSTGRES", "postgresql://127.0.0.1:5432")
-    redis = os.environ.get("LOTSEN_REDIS", "redis://127.0.0.1:6379")
+    settings = Settings.from_env()
+    postgres, redis = settings.scaled_postgres, settings.scaled_redis
     ensure_databases(postgres, (GATEWAY_DATABASE, TRACKER_DATABASE))
-    config = StackConfig.from_env()
+    config = StackConfig.from_settings(settings)
     config.extra_rasa_ports = [config.rasa_port + 1]
     config.extra_gateway_ports = [config.gateway_port + 1]
-    config.extra_env = scaled_env(postgres, redis, GATEWAY_DATABASE, TRACKER_DATABASE)
+    secret = str(settings.secret_key) if settings.secret_key else None
+    config.extra_env = scaled_env(postgres, redis, GATEWAY_DATABASE, TRACKER_DATABASE, secret)
     gateways = "  ".join(f"http://localhost:{port}/" for port in config.gateway_ports)
     rasas = "  ".join(f"http://127.0.0.1:{port}" for port in config.rasa_ports)
     return serve(

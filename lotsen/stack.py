@@ -27,7 +27,8 @@ from typing import IO
 
 from starlette.config import Config
 
-from lotsen.paths import APP_VENV, RASA_VENV, ROOT, var_dir
+from lotsen.paths import APP_VENV, RASA_VENV, ROOT
+from lotsen.settings import Settings
 from lotsen.train import model_path
 
 PR_SET_PDEATHSIG = 1
@@ -52,7 +53,7 @@ class StackConfig:
     gateway_host: str = "0.0.0.0"
     # Hex, not urlsafe: a token starting with "-" would be read by Rasa's argparse as an option.
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(24))
-    var_dir: Path = field(default_factory=var_dir)
+    var_dir: Path = field(default_factory=lambda: ROOT / "var")
     model: Path = field(default_factory=model_path)
     extra_env: dict[str, str] = field(default_factory=dict)
     # More Rasa servers and gateways (`make run-scaled`): they must share PostgreSQL and
@@ -61,16 +62,17 @@ class StackConfig:
     extra_gateway_ports: list[int] = field(default_factory=list)
 
     @classmethod
-    def from_env(cls) -> StackConfig:
-        env = os.environ
+    def from_settings(cls, settings: Settings) -> StackConfig:
+        """The supervisor's part of the settings (checked, like every process's, at start)."""
         config = cls(
-            gateway_port=int(env.get("LOTSEN_PORT", 8000)),
-            rasa_port=int(env.get("LOTSEN_RASA_PORT", 5005)),
-            actions_port=int(env.get("LOTSEN_ACTIONS_PORT", 5055)),
-            gateway_host=env.get("LOTSEN_HOST", "0.0.0.0"),
+            gateway_port=settings.port,
+            rasa_port=settings.rasa_port,
+            actions_port=settings.actions_port,
+            gateway_host=settings.host,
+            var_dir=settings.var_dir,
         )
-        if env.get("LOTSEN_RASA_TOKEN"):
-            config.rasa_token = env["LOTSEN_RASA_TOKEN"]
+        if str(settings.rasa_token):
+            config.rasa_token = str(settings.rasa_token)
         return config
 
     @property
@@ -153,6 +155,7 @@ class Stack:
     def start(self, only: tuple[str, ...] | None = None) -> None:
         if not self.config.model.exists():
             raise SystemExit(f"no trained model at {self.config.model}; run `make train` first")
+        self.config.var_dir.mkdir(parents=True, exist_ok=True)
         for name, (argv, env) in self.commands().items():
             if only is None or name in only:
                 self.start_one(name, argv, env)
@@ -297,7 +300,7 @@ def serve(stack: Stack, banner: str) -> int:
 
 def main() -> int:
     load_env_file()
-    config = StackConfig.from_env()
+    config = StackConfig.from_settings(Settings.from_env())
     return serve(
         Stack(config),
         f"  try it         http://localhost:{config.gateway_port}/\n"

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.app import create_app
-from bot.settings import Settings
+from lotsen.settings import Settings
 from lotsen.paths import KNOWLEDGE_DIR
 from tests.helpers.fake_backends import FakeBackends
 

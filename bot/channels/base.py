@@ -1,9 +1,17 @@
-"""The neutral message types every channel adapter speaks."""
+"""The neutral message types every channel speaks, and the output side of a channel.
+
+A channel's input side turns platform updates into one `IncomingMessage` for the turn
+pipeline; its output side (`OutputChannel.deliver`) pushes stored messages to the user,
+called by the outbox (bot/outbox.py) in order, at least once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.db import Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,13 @@ class IncomingMessage:
 
 @dataclass
 class Reply:
+    """What a turn produced; `conversation_id` stays inside the gateway."""
+
     sender: str
     language: str
     mode: str
     messages: list[OutgoingMessage] = field(default_factory=list)
+    conversation_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,3 +67,25 @@ class Reply:
             "mode": self.mode,
             "messages": [m.to_json() for m in self.messages],
         }
+
+
+class DeliveryFailedError(Exception):
+    """The platform did not take the message; the outbox tries again later."""
+
+
+class UndeliverableError(DeliveryFailedError):
+    """The platform refused for good (the user blocked the bot, the chat is gone):
+    retrying cannot help, so the outbox records why and stops trying."""
+
+
+class OutputChannel(Protocol):
+    """The output side of a channel."""
+
+    name: str
+    # True: a turn's replies go back in the response to the request (web API, widget
+    # socket); False: they are pushed through the outbox like every other message.
+    replies_in_response: bool
+
+    async def deliver(self, conversation: Conversation, messages: list[Message]) -> None:
+        """Push the messages, in order; raise DeliveryFailedError to be retried later."""
+        ...

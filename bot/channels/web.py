@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.channels.base import IncomingMessage
 from bot.db import Conversation, Message
 from bot.errors import ApiError
+from bot.events import Broker
+from bot.repository import history, message_json
 from lotsen.municipalities import municipality_ids
 
 CHANNEL = "web"
@@ -86,21 +87,8 @@ async def post_message(request: Request) -> JSONResponse:
     if wait:
         seconds = max(1, round(wait))
         raise ApiError(429, f"too many messages; try again in {seconds} s", {"Retry-After": str(seconds)})
-    reply = await request.app.state.conversations.handle(incoming)
+    reply = await request.app.state.pipeline.handle(incoming)
     return JSONResponse(reply.to_json())
-
-
-MAX_FETCHED = 100
-
-
-def message_json(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "author": message.author,
-        "name": message.author_name,
-        "text": message.text,
-        "buttons": message.buttons or [],
-    }
 
 
 async def get_messages(request: Request) -> JSONResponse:
@@ -114,21 +102,24 @@ async def get_messages(request: Request) -> JSONResponse:
         after = int(request.query_params.get("after", "0"))
     except ValueError:
         raise ApiError(400, "'after' must be a message id (an integer)") from None
-    async with request.app.state.db.sessions() as session:
-        conversation = await session.scalar(
-            select(Conversation).where(Conversation.channel == CHANNEL, Conversation.sender == sender)
+    include_user = request.query_params.get("history") == "1"
+    conversation, messages = await history(request.app.state.db, CHANNEL, sender, after, include_user)
+    mode = conversation.mode if conversation else "bot"
+    return JSONResponse({"sender": sender, "mode": mode, "messages": [message_json(m) for m in messages]})
+
+
+class WebOutput:
+    """The web channel's output side: a stored message is announced on the event bus, and
+    the user's widget socket (on whichever gateway it is connected to) pushes it. A widget
+    that is not connected finds it with `GET /api/messages?after=…` when it is back."""
+
+    name = CHANNEL
+    replies_in_response = True
+
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+
+    async def deliver(self, conversation: Conversation, messages: list[Message]) -> None:
+        await self.broker.publish(
+            {"type": "deliver", "conversation": conversation.id, "messages": [m.id for m in messages]}
         )
-        if conversation is None:
-            return JSONResponse({"sender": sender, "mode": "bot", "messages": []})
-        rows = await session.scalars(
-            select(Message)
-            .where(
-                Message.conversation_id == conversation.id,
-                Message.id > after,
-                Message.author != "user" if request.query_params.get("history") != "1" else Message.id > 0,
-            )
-            .order_by(Message.id)
-            .limit(MAX_FETCHED)
-        )
-        messages = [{"id": m.id, "author": m.author, "text": m.text, "buttons": m.buttons or []} for m in rows]
-    return JSONResponse({"sender": sender, "mode": conversation.mode, "messages": messages})

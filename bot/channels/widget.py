@@ -4,7 +4,7 @@
 A municipality embeds `<script src="https://HOST/widget.js" data-municipality="linkoping"
 defer></script>`. The widget talks over `WS /api/ws?sender=…` (falling back to the HTTP
 API); the socket also carries staff replies and notices live. Every message the socket
-accepts goes through the same validation, rate limit and `ConversationService` as HTTP.
+accepts goes through the same validation, rate limit and turn pipeline as HTTP.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import json
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bot.channels.web import CHANNEL, MAX_BODY_BYTES, MAX_SENDER_CHARS, message_json, parse_message
-from bot.db import Conversation, Message
+from bot.channels.web import CHANNEL, MAX_BODY_BYTES, MAX_SENDER_CHARS, parse_message
+from bot.db import Conversation
 from bot.erasure import erase_conversation
 from bot.errors import ApiError
+from bot.repository import find_conversation, message_json, messages_by_id
 from lotsen.i18n import N_, t
 from lotsen.languages import languages
 from lotsen.paths import ROOT
@@ -86,9 +86,7 @@ async def delete_conversation(request: Request) -> JSONResponse:
     """`DELETE /api/messages?sender=…`: erase this web user's conversation everywhere."""
     sender = _sender(request.query_params.get("sender"))
     async with request.app.state.db.sessions() as session:
-        conversation = await session.scalar(
-            select(Conversation).where(Conversation.channel == CHANNEL, Conversation.sender == sender)
-        )
+        conversation = await find_conversation(session, CHANNEL, sender)
     if conversation is None:
         return JSONResponse({"deleted": False, "reason": "no conversation"})
     erased = await erase_conversation(request.app.state.db, conversation, request.app.state.settings.rasa_tracker_url)
@@ -104,7 +102,7 @@ async def chat_socket(websocket: WebSocket) -> None:
         await websocket.close(code=4400, reason=exc.message)
         return
     await websocket.accept()
-    broker = websocket.app.state.console.broker
+    broker = websocket.app.state.broker
     events = broker.subscribe()
     try:
         await asyncio.gather(_receive(websocket, sender), _push(websocket, sender, events))
@@ -133,22 +131,28 @@ async def _receive(websocket: WebSocket, sender: str) -> None:
         except ApiError as exc:
             await websocket.send_json({"type": "error", "status": exc.status, "error": exc.message})
             continue
-        reply = await websocket.app.state.conversations.handle(incoming)
+        reply = await websocket.app.state.pipeline.handle(incoming)
         await websocket.send_json({"type": "reply", **reply.to_json()})
 
 
 async def _push(websocket: WebSocket, sender: str, events: asyncio.Queue[dict[str, Any]]) -> None:
-    """Staff replies and notices for this user, as soon as they are stored."""
+    """Staff replies and notices for this user, as soon as the outbox announces them."""
+    db = websocket.app.state.db
+    conversation_id: int | None = None
     while True:
         event = await events.get()
         if event.get("type") != "deliver":
             continue
-        async with websocket.app.state.db.sessions() as session:
-            conversation = await session.get(Conversation, int(event["conversation"]))
-            if conversation is None or conversation.channel != CHANNEL or conversation.sender != sender:
-                continue
-            rows = await session.scalars(
-                select(Message).where(Message.id.in_([int(i) for i in event["messages"]])).order_by(Message.id)
-            )
-            for message in rows:
-                await websocket.send_json({"type": "message", "mode": conversation.mode, **message_json(message)})
+        if conversation_id is None:  # the conversation may start after the socket opened
+            async with db.sessions() as session:
+                found = await find_conversation(session, CHANNEL, sender)
+            conversation_id = found.id if found else None
+        if conversation_id is None or event.get("conversation") != conversation_id:
+            continue
+        async with db.sessions() as session:
+            conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            conversation_id = None
+            continue
+        for message in await messages_by_id(db, conversation_id, [int(i) for i in event["messages"]]):
+            await websocket.send_json({"type": "message", "mode": conversation.mode, **message_json(message)})

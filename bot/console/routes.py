@@ -18,18 +18,20 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bot.accounts import can
 from bot.console.service import ConsoleError, ConsoleService, brief_of
 from bot.db import Staff
-from bot.editor.routes import render, signed_in
-from bot.editor.session import csrf_ok
+from bot.handoff.staff import StaffActions
+from bot.handoff.states import Event, Status
+from bot.staff.accounts import can
+from bot.staff.pages import STAFF, error_page, render, signed_in
+from bot.staff.session import csrf_ok
 from lotsen.i18n import t
 from lotsen.languages import languages
 from lotsen.municipalities import municipalities
 from lotsen.topics import TOPIC_TITLES
 
 log = logging.getLogger(__name__)
-ROLE = "staff"
+ENDINGS = {"handback": Event.HAND_BACK, "close": Event.END}
 
 
 def _service(request: Request | WebSocket) -> ConsoleService:
@@ -57,14 +59,14 @@ async def _queue_context(request: Request, account: Staff) -> dict[str, Any]:
 
 
 async def queue_page(request: Request) -> Response:
-    account = await signed_in(request, ROLE)
+    account = await signed_in(request, STAFF)
     if isinstance(account, Response):
         return account
     return render(request, "console/queue.html", await _queue_context(request, account))
 
 
 async def queue_fragment(request: Request) -> Response:
-    account = await signed_in(request, ROLE)
+    account = await signed_in(request, STAFF)
     if isinstance(account, Response):
         return account
     return render(request, "console/_queue.html", await _queue_context(request, account))
@@ -84,7 +86,7 @@ async def _handoff_context(
         "handoff": handoff,
         "conversation": conversation,
         "messages": messages,
-        "mine": handoff.status == "claimed" and handoff.claimed_by == account.id,
+        "mine": handoff.status == Status.CLAIMED.value and handoff.claimed_by == account.id,
         "error": error,
         "languages": languages(),
         "municipalities": municipalities(),
@@ -92,18 +94,18 @@ async def _handoff_context(
 
 
 async def handoff_page(request: Request) -> Response:
-    account = await signed_in(request, ROLE)
+    account = await signed_in(request, STAFF)
     if isinstance(account, Response):
         return account
     try:
         context = await _handoff_context(request, account, opening=True)
     except ConsoleError as exc:
-        return render(request, "editor/error.html", {"account": account, "message": str(exc)}, exc.status)
+        return error_page(request, str(exc), exc.status, account)
     return render(request, "console/handoff.html", context)
 
 
 async def transcript_fragment(request: Request) -> Response:
-    account = await signed_in(request, ROLE)
+    account = await signed_in(request, STAFF)
     if isinstance(account, Response):
         return account
     try:
@@ -115,22 +117,22 @@ async def transcript_fragment(request: Request) -> Response:
 
 async def act(request: Request) -> Response:
     """POST /console/handoffs/{id}/{claim|reply|handback|close}."""
-    account = await signed_in(request, ROLE)
+    account = await signed_in(request, STAFF)
     if isinstance(account, Response):
         return account
     form = await request.form()
     handoff_id = int(request.path_params["handoff_id"])
     action = request.path_params["action"]
-    service = _service(request)
+    actions: StaffActions = request.app.state.staff_actions
     try:
         if not csrf_ok(request, form):
             raise ConsoleError(400, "the form had expired; reload the page")
         if action == "claim":
-            await service.claim(handoff_id, account)
+            await actions.claim(handoff_id, account)
         elif action == "reply":
-            await service.reply(handoff_id, account, str(form.get("text") or ""))
-        elif action in ("handback", "close"):
-            await service.end(handoff_id, account, "handed_back" if action == "handback" else "closed")
+            await actions.reply(handoff_id, account, str(form.get("text") or ""))
+        elif action in ENDINGS:
+            await actions.end(handoff_id, account, ENDINGS[action])
         else:
             raise ConsoleError(404, "no such action")
     except ConsoleError as exc:
@@ -143,13 +145,13 @@ async def act(request: Request) -> Response:
 
 
 async def ticket_done(request: Request) -> Response:
-    account = await signed_in(request, ROLE)
+    account = await signed_in(request, STAFF)
     if isinstance(account, Response):
         return account
     form = await request.form()
     if csrf_ok(request, form):
         with contextlib.suppress(ConsoleError):
-            await _service(request).ticket_done(int(request.path_params["ticket_id"]), account)
+            await request.app.state.staff_actions.ticket_done(int(request.path_params["ticket_id"]), account)
     return RedirectResponse("/console", status_code=303)
 
 
@@ -161,7 +163,7 @@ async def live(websocket: WebSocket) -> None:
     if isinstance(account_id, int):
         async with websocket.app.state.db.sessions() as session:
             account = await session.get(Staff, account_id)
-    if account is None or not can(account.role, ROLE):
+    if account is None or not can(account.role, STAFF):
         await websocket.close(code=4401)
         return
     await websocket.accept()

@@ -13,17 +13,16 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.accounts import authenticate
 from bot.db import Conversation, Message, Staff
-from bot.editor.i18n import gettext, templates
-from bot.editor.session import csrf_ok, csrf_token, current_account, sign_in, sign_out
+from bot.staff.i18n import gettext
+from bot.staff.pages import EDITOR, render, signed_in, ui_language
+from bot.staff.session import csrf_ok
 from lotsen.check_data import coverage_rows, report
 from lotsen.knowledge import MAX_MESSAGE_CHARS, KnowledgeError, Topic
 from lotsen.knowledge.editing import (
@@ -43,85 +42,11 @@ from lotsen.privacy import mask_personal_data
 
 log = logging.getLogger(__name__)
 
-ROLE = "editor"
 FEED_LIMIT = 200
 
 
-def _language(request: Request) -> str:
-    return str(request.app.state.settings.console_language)
-
-
-def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    language = _language(request)
-    area = "console" if request.url.path.startswith("/console") else "editor"
-    context = {"csrf": csrf_token(request), "ui_language": language, "area": area, **context}
-    return templates(language).TemplateResponse(request, template, context, status_code=status)
-
-
-def _to_login(request: Request) -> Response:
-    area = "/console" if request.url.path.startswith("/console") else "/editor"
-    return RedirectResponse(f"{area}/login?next={quote(request.url.path)}", status_code=303)
-
-
-async def signed_in(request: Request, role: str) -> Staff | Response:
-    """The signed-in account with `role`, or the response to send instead (sign-in or 403)."""
-    account = await current_account(request, role)
-    if account is not None:
-        return account
-    if request.session.get("staff_id") is not None:
-        if role == ROLE:
-            message = gettext(_language(request), "Your account may not edit the knowledge bank.")
-        else:
-            message = gettext(_language(request), "Your account may not use the staff console.")
-        return render(request, "editor/error.html", {"message": message}, status=403)
-    return _to_login(request)
-
-
 async def _editor(request: Request) -> Staff | Response:
-    return await signed_in(request, ROLE)
-
-
-async def login(request: Request) -> Response:
-    language = _language(request)
-    area = "/console" if request.url.path.startswith("/console") else "/editor"
-    next_url = request.query_params.get("next", area)
-    if not next_url.startswith(("/editor", "/console")) or "//" in next_url:
-        next_url = area
-    if request.method == "GET":
-        return render(request, "editor/login.html", {"next": next_url, "error": None, "action": request.url.path})
-    form = await request.form()
-    username = str(form.get("username") or "")
-    if not csrf_ok(request, form):
-        error = gettext(language, "The form had expired. Please try again.")
-        return render(
-            request, "editor/login.html", {"next": next_url, "error": error, "action": request.url.path}, status=400
-        )
-    client = request.client.host if request.client else "unknown"
-    limiter = request.app.state.login_limiter
-    wait = max(limiter.retry_after(f"ip:{client}"), limiter.retry_after(f"user:{username.strip().lower()}"))
-    if wait:
-        error = gettext(language, "Too many attempts. Try again in %(minutes)d minutes.", minutes=int(wait // 60) + 1)
-        return render(
-            request, "editor/login.html", {"next": next_url, "error": error, "action": request.url.path}, status=429
-        )
-    account = await authenticate(request.app.state.db, username, str(form.get("password") or ""))
-    if account is None:
-        log.warning("failed staff sign-in for %r from %s", username[:64], client)
-        error = gettext(language, "Wrong username or password.")
-        return render(
-            request, "editor/login.html", {"next": next_url, "error": error, "action": request.url.path}, status=401
-        )
-    sign_in(request, account)
-    log.info("staff %s signed in", account.username)
-    return RedirectResponse(next_url, status_code=303)
-
-
-async def logout(request: Request) -> Response:
-    form = await request.form()
-    if csrf_ok(request, form):
-        sign_out(request)
-    area = "/console" if request.url.path.startswith("/console") else "/editor"
-    return RedirectResponse(f"{area}/login", status_code=303)
+    return await signed_in(request, EDITOR)
 
 
 async def dashboard(request: Request) -> Response:
@@ -164,19 +89,19 @@ async def edit_answer(request: Request) -> Response:
     account = await _editor(request)
     if isinstance(account, Response):
         return account
-    ui = _language(request)
+    ui = ui_language(request)
     directory = request.app.state.settings.knowledge_dir
     topic_id = request.path_params["topic_id"]
     language = request.path_params["language"]
     municipality = request.query_params.get("municipality") or None
     if language not in languages() or (municipality is not None and municipality not in municipalities()):
-        return render(request, "editor/error.html", {"message": gettext(ui, "No such language or municipality.")}, 404)
+        return render(request, "staff/error.html", {"message": gettext(ui, "No such language or municipality.")}, 404)
     try:
         path = topic_path(directory, topic_id)
         text = read_text(path)
         topic = parse_text(text, Topic, path.name)
     except KnowledgeError as exc:
-        return render(request, "editor/error.html", {"message": str(exc)}, status=404)
+        return render(request, "staff/error.html", {"message": str(exc)}, status=404)
 
     context: dict[str, Any] = {
         "account": account,
@@ -298,10 +223,6 @@ async def unanswered(request: Request) -> Response:
 
 ROUTES = [
     Route("/editor", dashboard),
-    Route("/editor/login", login, methods=["GET", "POST"]),
-    Route("/editor/logout", logout, methods=["POST"]),
-    Route("/console/login", login, methods=["GET", "POST"]),
-    Route("/console/logout", logout, methods=["POST"]),
     Route("/editor/topics/{topic_id:str}/{language:str}", edit_answer, methods=["GET", "POST"]),
     Route("/editor/unanswered", unanswered),
 ]

@@ -28,6 +28,7 @@ from lotsen.bench.procinfo import cpu_seconds, rss_mb
 from lotsen.bench.report import render
 from lotsen.paths import RASA_VENV, ROOT
 from lotsen.scaled import recreate_databases, scaled_env
+from lotsen.settings import Settings
 from lotsen.stack import Stack, StackConfig
 from lotsen.train import ensure_default_model, ensure_model, training_record
 
@@ -101,7 +102,8 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool =
     )
     config.var_dir.mkdir(parents=True)
     if scaled:
-        postgres, redis = os.environ.get("LOTSEN_POSTGRES", "postgresql://127.0.0.1:5432"), "redis://127.0.0.1:6379"
+        settings = Settings.from_env()
+        postgres, redis = settings.scaled_postgres, settings.scaled_redis
         recreate_databases(postgres, BENCH_DATABASES)
         config.extra_rasa_ports = [_free_port()]
         config.extra_env.update(scaled_env(postgres, redis, *BENCH_DATABASES))

@@ -8,7 +8,6 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action
 
-from actions.buttons import HUMAN_PAYLOAD, TOPIC_TITLES
 from actions.conversation import (
     ActionAffirm,
     ActionBotChallenge,
@@ -21,9 +20,13 @@ from actions.conversation import (
     ActionRequestHuman,
     ActionThank,
 )
+from actions.store import store
 from lotsen.languages import supported_codes
+from lotsen.topics import TOPIC_TITLES
+from tests.actions.conftest import Configure
 from tests.helpers.trackers import tracker_for
 
+HUMAN_PAYLOAD = "/request_human"  # spelled out: the trained model and the gateway expect exactly this
 ALL_TOPICS = [f"/{intent}" for intent in TOPIC_TITLES]
 
 EXPECTED_PAYLOADS: dict[type[Action], list[str]] = {
@@ -53,7 +56,7 @@ async def test_unanswered_replies_tell_the_gateway_for_the_editors_feed(
 ) -> None:
     dispatcher = CollectingDispatcher()
     await action_class().run(dispatcher, tracker_for("nlu_fallback", "en"), {})
-    assert {"unanswered": reason} in [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert [m["custom"] for m in dispatcher.messages if m.get("custom")] == [{"unanswered": reason}]
 
 
 async def test_answered_small_talk_is_not_reported_as_unanswered() -> None:
@@ -94,21 +97,27 @@ async def test_not_understood_suggests_the_likeliest_topics() -> None:
     ]
 
 
-async def test_unsupported_language_in_metadata_falls_back_to_swedish() -> None:
-    swedish, klingon = CollectingDispatcher(), CollectingDispatcher()
-    await ActionGreet().run(swedish, tracker_for("greet", "sv"), {})
-    await ActionGreet().run(klingon, tracker_for("greet", "tlh"), {})
-    assert klingon.messages == swedish.messages
+@pytest.mark.parametrize("default", ["sv", "en", "ar"])
+@pytest.mark.parametrize("sent", ["tlh", None, ["sv"]])
+async def test_unsupported_language_in_metadata_falls_back_to_the_configured_default(
+    configure: Configure, default: str, sent: Any
+) -> None:
+    configure(LOTSEN_DEFAULT_LANGUAGE=default)
+    expected, fallback = CollectingDispatcher(), CollectingDispatcher()
+    await ActionGreet().run(expected, tracker_for("greet", default), {})
+    tracker = tracker_for("greet", None)
+    if sent is not None:  # None: no language in the metadata at all
+        tracker.latest_message["metadata"]["language"] = sent
+    await ActionGreet().run(fallback, tracker, {})
+    assert fallback.messages == expected.messages
 
 
 async def test_possible_emergency_puts_the_112_line_before_small_talk() -> None:
-    from actions.store import STORE
-
     tracker = tracker_for("out_of_scope", "ti")
     tracker.latest_message["possible_emergency"] = True
     dispatcher = CollectingDispatcher()
     await ActionOutOfScope().run(dispatcher, tracker, {})
-    emergency = STORE.get().by_intent("ask_emergency")
+    emergency = store().get().by_intent("ask_emergency")
     assert emergency is not None
     shown = visible(dispatcher.messages)
     assert shown[0]["text"] == emergency.answers["ti"][0]
@@ -119,4 +128,5 @@ async def test_request_human_asks_the_gateway_for_a_handoff() -> None:
     dispatcher = CollectingDispatcher()
     await ActionRequestHuman().run(dispatcher, tracker_for("request_human", "fa"), {})
     assert dispatcher.messages[0]["custom"] == {"handoff": "request"}
+    assert [m["custom"] for m in dispatcher.messages if m.get("custom")] == [{"handoff": "request"}]
     assert visible(dispatcher.messages)  # the text for gateways with handoff switched off

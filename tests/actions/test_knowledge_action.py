@@ -15,6 +15,7 @@ from actions.knowledge import ActionAnswerTopic
 from lotsen.i18n import format_day, t
 from lotsen.knowledge import KnowledgeStore, load_bank
 from lotsen.paths import KNOWLEDGE_DIR
+from tests.actions.conftest import Configure
 from tests.helpers.trackers import tracker_for
 
 
@@ -65,11 +66,15 @@ async def test_missing_translation_falls_back_to_english_with_a_note(store: Know
     assert [m["text"] for m in messages[1:-1]] == topic.answers["en"]
 
 
-async def test_no_language_in_metadata_means_swedish(store: KnowledgeStore) -> None:
+@pytest.mark.parametrize("default", ["sv", "fa"])
+async def test_no_language_in_metadata_means_the_configured_default(
+    store: KnowledgeStore, configure: Configure, default: str
+) -> None:
+    configure(LOTSEN_DEFAULT_LANGUAGE=default)
     topic = store.get().by_intent("ask_bankid")
     assert topic is not None
     messages, _ = await run(ActionAnswerTopic(store), "ask_bankid", None)
-    assert messages[0]["text"] == topic.answers["sv"][0]
+    assert messages[0]["text"] == topic.answers[default][0]
 
 
 async def test_intent_without_topic_hands_over_to_not_understood(store: KnowledgeStore) -> None:
@@ -121,4 +126,17 @@ async def test_possible_emergency_gets_the_112_line_before_the_answer(store: Kno
 async def test_answer_tells_the_gateway_its_topic_for_the_staff_brief(store: KnowledgeStore) -> None:
     dispatcher = CollectingDispatcher()
     await ActionAnswerTopic(store).run(dispatcher, tracker_for("ask_dental", "sv"), {})
-    assert {"topic": "ask_dental"} in [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert [m["custom"] for m in dispatcher.messages if m.get("custom")] == [{"topic": "ask_dental"}]
+
+
+async def test_without_a_store_of_its_own_the_action_reads_the_configured_bank(
+    store: KnowledgeStore, configure: Configure
+) -> None:
+    """The process's store is made on first use, from LOTSEN_KNOWLEDGE_DIR."""
+    path = store.directory / "topics" / "bankid.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["answers"]["sv"][0] = "Ur den konfigurerade kunskapsbanken."
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    configure(LOTSEN_KNOWLEDGE_DIR=str(store.directory))
+    messages, _ = await run(ActionAnswerTopic(), "ask_bankid", "sv")
+    assert messages[0]["text"] == "Ur den konfigurerade kunskapsbanken."

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from bot.accounts import create_account
+from bot.staff.accounts import create_account
 from lotsen.knowledge import load_bank
 from tests.helpers.fake_backends import FakeBackends
 

@@ -113,7 +113,7 @@ def test_two_failed_attempts_hand_over(client: TestClient, backends: FakeBackend
 
 def test_sweep_ends_waits_nobody_claimed_and_the_user_finds_the_notice(client: TestClient, clock: Clock) -> None:
     say(client, "ivan", "/human", language="uk", municipality="linkoping")
-    handoff = client.app.state.conversations.handoff  # type: ignore[attr-defined]
+    handoff = client.app.state.handoff  # type: ignore[attr-defined]
     assert client.portal.call(handoff.expire_due) == []  # type: ignore[union-attr]
     clock.now = MONDAY_MORNING + timedelta(minutes=11)
     assert len(client.portal.call(handoff.expire_due)) == 1  # type: ignore[union-attr]

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from bot.app import create_app
 from bot.channels.telegram import SECRET_HEADER, split_text
 from bot.db import Conversation
-from bot.settings import Settings
+from lotsen.settings import Settings
 from lotsen.i18n import t
 from lotsen.languages import supported_codes
 from tests.bot.test_console import post_form, staff_client
@@ -226,7 +226,7 @@ def test_network_error_is_retried_with_back_off(
 def test_staff_reply_reaches_the_telegram_chat(
     client: TestClient, telegram: FakeTelegram, backends: FakeBackends
 ) -> None:
-    client.app.state.conversations.handoff.clock = Clock(MONDAY_MORNING)  # type: ignore[attr-defined]
+    client.app.state.handoff.clock = Clock(MONDAY_MORNING)  # type: ignore[attr-defined]
     feed(client, "human_sv")  # no municipality yet: asked with buttons
     client.post(
         "/telegram/webhook",

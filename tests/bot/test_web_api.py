@@ -199,7 +199,7 @@ def test_silent_rasa_with_healthy_actions_gives_generic_apology(client: TestClie
 
 def test_concurrent_first_messages_create_one_conversation(client: TestClient) -> None:
     async def burst() -> None:
-        service = client.app.state.conversations  # type: ignore[attr-defined]
+        service = client.app.state.pipeline  # type: ignore[attr-defined]
         from bot.channels.base import IncomingMessage
 
         await asyncio.gather(*(service.handle(IncomingMessage("web", "race", f"hej {i}")) for i in range(4)))
@@ -306,7 +306,7 @@ def test_emergency_in_any_language_is_never_refused_as_unsupported(client: TestC
 
 
 def test_unsupported_language_without_a_known_name() -> None:
-    from bot.conversations import unsupported_language_notice
+    from bot.pipeline.replies import unsupported_language as unsupported_language_notice
 
     text = unsupported_language_notice("").text
     assert text.startswith("Sorry, I cannot read this language yet.")

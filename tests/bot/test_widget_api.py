@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
-from bot.settings import Settings
+from lotsen.settings import Settings
 from lotsen.i18n import t
 from tests.bot.test_console import post_form, staff_client
 from tests.bot.test_editor import add_account
@@ -31,7 +31,7 @@ def client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends) -> Itera
         }
     )
     with TestClient(create_app(settings, transport=backends.transport())) as test_client:
-        test_client.app.state.conversations.handoff.clock = Clock(MONDAY_MORNING)  # type: ignore[attr-defined]
+        test_client.app.state.handoff.clock = Clock(MONDAY_MORNING)  # type: ignore[attr-defined]
         yield test_client
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from starlette.testclient import TestClient
 
 from bot.app import create_app
-from bot.settings import Settings
+from lotsen.settings import Settings
 from tests.helpers.fake_backends import FakeBackends
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -39,7 +39,7 @@ def handoff_client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, 
         }
     )
     with TestClient(create_app(settings, transport=backends.transport())) as test_client:
-        test_client.app.state.conversations.handoff.clock = clock  # type: ignore[attr-defined]
+        test_client.app.state.handoff.clock = clock  # type: ignore[attr-defined]
         yield test_client
 
 

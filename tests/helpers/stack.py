@@ -84,11 +84,11 @@ PASSWORD = "browser-test-password"
 
 
 def create_staff(stack: Stack, username: str, name: str) -> None:
-    """A staff account in the running stack, made the way an admin would: `python -m bot.accounts`."""
+    """A staff account in the running stack, made the way an admin would: `python -m bot.staff.accounts`."""
     env = {**os.environ, **stack.config.extra_env, "LOTSEN_VAR_DIR": str(stack.config.var_dir)}
     env["LOTSEN_NEW_PASSWORD"] = PASSWORD
     done = subprocess.run(
-        [sys.executable, "-m", "bot.accounts", username, "--role", "staff", "--name", name],
+        [sys.executable, "-m", "bot.staff.accounts", username, "--role", "staff", "--name", name],
         cwd=ROOT,
         env=env,
         capture_output=True,

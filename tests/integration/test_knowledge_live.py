@@ -82,7 +82,7 @@ def test_unanswered_question_reaches_the_editors_feed(stack: Stack) -> None:
     env = {**os.environ, **stack.config.extra_env, "LOTSEN_VAR_DIR": str(stack.config.var_dir)}
     env["LOTSEN_NEW_PASSWORD"] = "integration-password-1"
     created = subprocess.run(
-        [sys.executable, "-m", "bot.accounts", "it-editor", "--role", "editor"],
+        [sys.executable, "-m", "bot.staff.accounts", "it-editor", "--role", "editor"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database, Staff, utcnow
-from bot.settings import Settings
+from lotsen.settings import Settings
 
 ROLES = ("staff", "editor", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -99,7 +99,7 @@ async def _add(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.accounts", description="Create a staff account.")
+    parser = argparse.ArgumentParser(prog="python -m bot.staff.accounts", description="Create a staff account.")
     parser.add_argument("username")
     parser.add_argument("--role", choices=ROLES, required=True)
     parser.add_argument("--name", help="the name shown to users and colleagues")

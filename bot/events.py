@@ -1,15 +1,14 @@
-"""Live updates for open consoles and channels: publish/subscribe of small events.
+"""The gateway's event bus: publish/subscribe of small events, across gateways via Redis.
 
 Events say what changed (`queue`, `message` of a conversation, `presence`, `deliver`
-these stored messages), never the content; a console that hears one fetches the part of
-the page that changed, rendered (and escaped) by the server.
+these stored messages, `outbox` has work), never the content; a console that hears one
+fetches the part of the page that changed, rendered (and escaped) by the server.
 
 One gateway: events go from publisher to subscribers in process. Several gateways
 (`LOTSEN_REDIS_URL` set): every event is also published on a Redis channel and each
 gateway hands the others' events to its own subscribers, so a console connected to
 gateway A sees a message that arrived at gateway B. Staff presence is shared through
-short-lived Redis keys, and a message is pushed to Telegram by one gateway only (the
-first to claim it). When Redis is down, each gateway keeps serving its own consoles and
+short-lived Redis keys. When Redis is down, each gateway keeps serving its own consoles and
 catches up (a `resync` event makes consoles reload) when Redis is back.
 """
 
@@ -33,7 +32,6 @@ MAX_PENDING = 100
 CHANNEL = "lotsen:events"
 PRESENCE_PREFIX = "lotsen:presence:"
 PRESENCE_SECONDS = 30  # a gateway that stops refreshing drops out of the presence list
-CLAIM_SECONDS = 3600
 RECONNECT_MAX_SECONDS = 10.0
 
 
@@ -93,16 +91,6 @@ class Broker:
             except RedisError as exc:
                 log.warning("staff presence from other gateways unknown (Redis: %s)", exc)
         return sorted(names)
-
-    async def claim(self, key: str) -> bool:
-        """True for exactly one gateway per key (e.g. who pushes a message to Telegram)."""
-        if self._redis is None:
-            return True
-        try:
-            return bool(await self._redis.set(f"lotsen:claim:{key}", self.instance, nx=True, ex=CLAIM_SECONDS))
-        except RedisError as exc:
-            log.warning("delivery claim without Redis (%s): this gateway delivers", exc)
-            return True
 
     async def _refresh_presence(self) -> None:
         assert self._redis is not None

@@ -14,8 +14,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from bot.accounts import can
 from bot.db import Staff
+from bot.staff.accounts import can
 
 SESSION_USER = "staff_id"
 SESSION_CSRF = "csrf"

@@ -1,0 +1,44 @@
+"""Reading Telegram updates: what text a message carries and which command it is.
+
+A photo, video or document with a caption is read as its caption. Commands may carry
+the bot's name (`/start@lotsen_bot`, as Telegram writes them in menus and groups) and a
+deep-link parameter (`/start linkoping` from `t.me/<bot>?start=linkoping`, so a
+municipality's website can link to its own conversation): both become payloads the
+pipeline's command table knows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Message
+
+from lotsen import protocol
+
+_COMMAND = re.compile(r"^/([A-Za-z_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(\S.*))?$", re.DOTALL)
+_PARAMETER = re.compile(r"^[a-z0-9-]{1,32}$")
+
+
+def text_of(message: Message) -> str | None:
+    """The words a message carries: its text, or the caption of a photo, video or document."""
+    return message.text or message.caption or None
+
+
+def read_command(text: str, bot_username: str | None) -> str | None:
+    """Typed `text` as the pipeline should see it; None when the command is for another bot.
+    Anything that is not a plain command (a payload with entities, ordinary words) is
+    returned as it is."""
+    found = _COMMAND.match(text.strip())
+    if not found:
+        return text
+    name, addressee, argument = found.group(1).lower(), found.group(2), found.group(3)
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None
+    if name == protocol.START and argument is not None:
+        parameter = argument.strip().lower()
+        if _PARAMETER.match(parameter):
+            return protocol.payload(protocol.START, **{protocol.KEY_MUNICIPALITY: parameter})
+        return protocol.payload(protocol.START)
+    if argument is None:
+        return protocol.payload(name)
+    return text  # a command followed by words ("/human please") is read as typed

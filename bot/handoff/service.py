@@ -1,0 +1,201 @@
+"""The user's side of a handoff: ask for a person, wait, stop waiting, leave a message,
+and the expiry of waits nobody took.
+
+A request joins the queue when the office's chat is open now (Europe/Stockholm, holidays
+counted, `lotsen/office_hours.py`); otherwise the user hears when it opens and may leave
+a message (a `Ticket`). Each step is one transaction that moves the conversation through
+`states.transition`, so a gateway restart loses no queue entry, message or ticket, and
+no step can happen out of order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import OutgoingMessage
+from bot.db import Conversation, Database, Handoff, Ticket
+from bot.events import Broker
+from bot.handoff import notices
+from bot.handoff.states import Event, Status, Step, stage_of, transition
+from bot.outbox import Outbox
+from bot.repository import store_messages
+from lotsen.i18n import t
+from lotsen.knowledge import KnowledgeStore, Office
+from lotsen.office_hours import Schedule, format_opening
+
+Clock = Callable[[], datetime]
+
+
+def move(conversation: Conversation, event: Event) -> Step:
+    """Apply `event` to the conversation's stage (IllegalTransitionError if it cannot happen)."""
+    step = transition(stage_of(conversation.mode, conversation.leaving_message), event)
+    conversation.mode = step.to.mode.value
+    conversation.leaving_message = step.to.value == "leaving_message"
+    return step
+
+
+def mirror(target: Conversation, source: Conversation) -> None:
+    """Copy the stage stored in one session onto the pipeline's copy of the conversation."""
+    target.mode, target.leaving_message = source.mode, source.leaving_message
+
+
+class HandoffService:
+    enabled = True
+
+    def __init__(
+        self,
+        db: Database,
+        store: KnowledgeStore,
+        claim_timeout: timedelta,
+        broker: Broker,
+        outbox: Outbox,
+        default_language: str,
+        clock: Clock = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.claim_timeout = claim_timeout
+        self.broker = broker
+        self.outbox = outbox
+        self.default_language = default_language
+        self.clock = clock
+
+    def office_for(self, municipality: str | None) -> Office | None:
+        return self.store.get().handoff_office(municipality)
+
+    async def request(
+        self, conversation: Conversation, language: str, reason: str, message_id: int | None = None
+    ) -> list[OutgoingMessage]:
+        """Queue the conversation for a person, or say when staff are back."""
+        if conversation.municipality is None:
+            return [notices.which_municipality(language)]
+        office = self.office_for(conversation.municipality)
+        schedule = Schedule.chat(office) if office else None
+        if office is None or schedule is None:
+            return [notices.no_staff_chat(language)]
+        now = self.clock()
+        if not schedule.is_open(now):
+            opening = schedule.next_opening(now)
+            when = format_opening(opening, language) if opening else t(language, "later")
+            return [notices.office_closed(language, when)]
+        position = await self._enqueue(conversation, office, reason, now, message_id)
+        return [notices.queued(language, office.name, position)]
+
+    async def _enqueue(
+        self, conversation: Conversation, office: Office, reason: str, now: datetime, message_id: int | None
+    ) -> int:
+        async with self.db.sessions() as session:
+            stored = await session.get(Conversation, conversation.id)
+            assert stored is not None
+            step = move(stored, Event.REQUEST)
+            stored.municipality = conversation.municipality  # may have been chosen in this very turn
+            handoff = Handoff(
+                conversation_id=stored.id,
+                municipality=stored.municipality or "",
+                office_id=office.id,
+                reason=reason,
+                message_id=message_id,
+                status=(step.status or Status.WAITING).value,
+                requested_at=now,
+            )
+            session.add(handoff)
+            await session.flush()
+            position = await session.scalar(
+                select(func.count()).where(
+                    Handoff.status == Status.WAITING.value,
+                    Handoff.municipality == handoff.municipality,
+                    Handoff.id <= handoff.id,
+                )
+            )
+            await session.commit()
+        mirror(conversation, stored)
+        await self.broker.publish({"type": "queue"})
+        return int(position or 1)
+
+    async def stop_waiting(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
+        """The user leaves the queue before anyone took the chat: back to the bot."""
+        async with self.db.sessions() as session:
+            stored = await session.get(Conversation, conversation.id)
+            assert stored is not None
+            step = move(stored, Event.STOP_WAITING)
+            await self._end_open_handoff(session, stored.id, step)
+            await session.commit()
+        mirror(conversation, stored)
+        await self.broker.publish({"type": "queue"})
+        return [notices.left_queue(language)]
+
+    async def start_message(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
+        async with self.db.sessions() as session:
+            stored = await session.get(Conversation, conversation.id)
+            assert stored is not None
+            move(stored, Event.LEAVE_MESSAGE)
+            await session.commit()
+        mirror(conversation, stored)
+        return [notices.write_your_message(language)]
+
+    async def take_message(self, conversation: Conversation, text: str, language: str) -> list[OutgoingMessage]:
+        """Store the user's message for staff as a ticket; back to the bot afterwards."""
+        async with self.db.sessions() as session:
+            stored = await session.get(Conversation, conversation.id)
+            assert stored is not None
+            move(stored, Event.MESSAGE_LEFT)
+            session.add(Ticket(conversation_id=stored.id, municipality=stored.municipality, text=text, status="open"))
+            await session.commit()
+        mirror(conversation, stored)
+        await self.broker.publish({"type": "queue"})
+        return [notices.message_saved(language)]
+
+    async def user_wrote(self, conversation: Conversation) -> None:
+        """A user in the queue or with staff wrote: open consoles show it."""
+        await self.broker.publish({"type": "message", "conversation": conversation.id})
+
+    async def expire_if_unclaimed(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
+        """If this conversation waited past the claim timeout, end the wait and return the
+        notice (the pipeline stores and answers it as this turn's reply)."""
+        if conversation.mode != Status.WAITING.value:
+            return []
+        if not await self._expire(conversation.id, tell=False):
+            return []
+        conversation.mode = "bot"
+        return [notices.expired(language)]
+
+    async def expire_due(self) -> list[int]:
+        """The sweep: end every wait older than the claim timeout; each user is told
+        through the outbox (they may not be writing)."""
+        return await self._expire(None, tell=True)
+
+    async def _expire(self, conversation_id: int | None, tell: bool) -> list[int]:
+        deadline = self.clock() - self.claim_timeout
+        query = select(Handoff).where(Handoff.status == Status.WAITING.value, Handoff.requested_at <= deadline)
+        if conversation_id is not None:
+            query = query.where(Handoff.conversation_id == conversation_id)
+        expired: list[int] = []
+        async with self.db.sessions() as session:
+            for handoff in list(await session.scalars(query)):
+                conversation = await session.get(Conversation, handoff.conversation_id)
+                if conversation is None:
+                    continue
+                step = move(conversation, Event.EXPIRE)
+                handoff.status, handoff.ended_at = (step.status or Status.EXPIRED).value, self.clock()
+                if tell:
+                    language = conversation.language or self.default_language
+                    await store_messages(session, conversation, "system", [notices.expired(language)], push=True)
+                expired.append(conversation.id)
+            await session.commit()
+        if expired:
+            await self.broker.publish({"type": "queue"})
+        if tell:
+            for owner in expired:
+                await self.outbox.announce(owner)
+        return expired
+
+    async def _end_open_handoff(self, session: AsyncSession, conversation_id: int, step: Step) -> None:
+        handoff = await session.scalar(
+            select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == Status.WAITING.value)
+        )
+        if handoff is not None and step.status is not None:
+            handoff.status, handoff.ended_at = step.status.value, self.clock()

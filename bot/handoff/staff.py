@@ -1,0 +1,170 @@
+"""The staff side of a handoff: claim, reply, hand back, end, and mark a left message done.
+
+Claiming is one conditional UPDATE (`… WHERE status = 'waiting'`), so two staff members
+clicking at once cannot both win; every later action checks that the actor is the one
+who claimed. Each action and its audit row are one transaction; what the user must see
+(the staff member's reply, "Sara is now chatting with you", "back with Lotsen") is
+stored with its outbox entry in that same transaction and then delivered by their channel.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.base import OutgoingMessage
+from bot.db import AuditEntry, Conversation, Database, Handoff, Message, Staff, Ticket, utcnow
+from bot.events import Broker
+from bot.handoff import notices
+from bot.handoff.service import move
+from bot.handoff.states import Event, IllegalTransitionError, Status, Step
+from bot.outbox import Outbox
+from bot.repository import store_messages
+from lotsen.knowledge import KnowledgeStore
+from lotsen.municipalities import municipalities
+
+MAX_REPLY_CHARS = 4000
+
+
+class StaffActionError(Exception):
+    """A staff action that cannot be done; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def audit(
+    session: AsyncSession,
+    staff: Staff,
+    action: str,
+    conversation_id: int | None,
+    handoff_id: int | None = None,
+    ticket_id: int | None = None,
+) -> None:
+    """Recorded in the same transaction as the action: both happen or neither."""
+    session.add(
+        AuditEntry(
+            actor=staff.username,
+            action=action,
+            conversation_id=conversation_id,
+            handoff_id=handoff_id,
+            ticket_id=ticket_id,
+        )
+    )
+
+
+class StaffActions:
+    def __init__(
+        self, db: Database, store: KnowledgeStore, broker: Broker, outbox: Outbox, default_language: str
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.broker = broker
+        self.outbox = outbox
+        self.default_language = default_language
+
+    async def _tell(
+        self, session: AsyncSession, conversation: Conversation, message: OutgoingMessage, author: str = "system"
+    ) -> None:
+        await store_messages(session, conversation, author, [message], push=True)
+
+    async def _announce(self, conversation_id: int) -> None:
+        """Consoles refresh the transcript; the user's channel delivers what was stored."""
+        await self.broker.publish({"type": "message", "conversation": conversation_id})
+        await self.outbox.announce(conversation_id)
+
+    async def claim(self, handoff_id: int, staff: Staff) -> None:
+        async with self.db.sessions() as session:
+            result = await session.execute(
+                update(Handoff)
+                .where(Handoff.id == handoff_id, Handoff.status == Status.WAITING.value)
+                .values(status=Status.CLAIMED.value, claimed_by=staff.id, claimed_at=utcnow())
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                handoff = await session.get(Handoff, handoff_id)
+                if handoff is None:
+                    raise StaffActionError(404, "no such handoff")
+                if handoff.status == Status.CLAIMED.value and handoff.claimed_by == staff.id:
+                    return
+                raise StaffActionError(409, "another staff member has already taken this conversation")
+            handoff = await session.get(Handoff, handoff_id)
+            assert handoff is not None
+            conversation = await self._conversation(session, handoff)
+            self._move(conversation, Event.CLAIM)
+            office = self.store.get().handoff_office(handoff.municipality)
+            office_name = office.name if office else municipalities().get(handoff.municipality, "")
+            language = conversation.language or self.default_language
+            await self._tell(session, conversation, notices.claimed(language, staff.display_name, office_name))
+            audit(session, staff, "claim", conversation.id, handoff_id)
+            await session.commit()
+        await self.broker.publish({"type": "queue"})
+        await self._announce(conversation.id)
+
+    async def reply(self, handoff_id: int, staff: Staff, text: str) -> Message:
+        text = text.strip()
+        if not text:
+            raise StaffActionError(400, "the reply is empty")
+        if len(text) > MAX_REPLY_CHARS:
+            raise StaffActionError(413, "the reply is longer than 4,000 characters")
+        async with self.db.sessions() as session:
+            _, conversation = await self._claimed(session, handoff_id, staff)
+            self._move(conversation, Event.REPLY)
+            stored = await store_messages(
+                session, conversation, "staff", [OutgoingMessage(text)], push=True, author_name=staff.display_name
+            )
+            audit(session, staff, "reply", conversation.id, handoff_id)
+            await session.commit()
+        await self._announce(conversation.id)
+        return stored[0]
+
+    async def end(self, handoff_id: int, staff: Staff, event: Event) -> None:
+        """Hand the conversation back to the bot (HAND_BACK) or end the chat (END)."""
+        if event not in (Event.HAND_BACK, Event.END):
+            raise StaffActionError(404, "no such action")
+        async with self.db.sessions() as session:
+            handoff, conversation = await self._claimed(session, handoff_id, staff)
+            step = self._move(conversation, event)
+            assert step.status is not None
+            handoff.status, handoff.ended_at = step.status.value, utcnow()
+            language = conversation.language or self.default_language
+            notice = notices.handed_back(language) if event is Event.HAND_BACK else notices.chat_ended(language)
+            await self._tell(session, conversation, notice)
+            audit(session, staff, step.status.value, conversation.id, handoff_id)
+            await session.commit()
+        await self.broker.publish({"type": "queue"})
+        await self._announce(conversation.id)
+
+    async def ticket_done(self, ticket_id: int, staff: Staff) -> None:
+        async with self.db.sessions() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise StaffActionError(404, "no such ticket")
+            ticket.status, ticket.handled_by = "done", staff.id
+            audit(session, staff, "ticket_done", ticket.conversation_id, ticket_id=ticket_id)
+            await session.commit()
+        await self.broker.publish({"type": "queue"})
+
+    @staticmethod
+    def _move(conversation: Conversation, event: Event) -> Step:
+        try:
+            return move(conversation, event)
+        except IllegalTransitionError as exc:
+            raise StaffActionError(409, str(exc)) from None
+
+    @staticmethod
+    async def _conversation(session: AsyncSession, handoff: Handoff) -> Conversation:
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        if conversation is None:
+            raise StaffActionError(404, "the conversation was deleted")
+        return conversation
+
+    async def _claimed(self, session: AsyncSession, handoff_id: int, staff: Staff) -> tuple[Handoff, Conversation]:
+        handoff = await session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise StaffActionError(404, "no such handoff")
+        if handoff.status != Status.CLAIMED.value:
+            raise StaffActionError(409, "claim the conversation first")
+        if handoff.claimed_by != staff.id:
+            raise StaffActionError(403, "another staff member is handling this conversation")
+        return handoff, await self._conversation(session, handoff)

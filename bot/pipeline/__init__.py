@@ -1,0 +1,75 @@
+"""The turn pipeline: one message from any channel, through the gateway, to its answer.
+
+    record → commands → handoff gate → understand (Rasa) → follow directives → store → deliver
+
+Each step is a small object with one job (`record.py`, `commands.py`, `understand.py`);
+a step that answers the turn ends the middle part. `store` writes what the turn changed
+and every reply in one transaction (with outbox entries when the channel is pushed to);
+`deliver` pushes those at once. docs/architecture.md draws the same flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from bot.channels.base import IncomingMessage, OutputChannel, Reply
+from bot.db import Conversation, Database, Message
+from bot.dbretry import retry_on_disconnect
+from bot.outbox import Outbox
+from bot.pipeline.record import Recorder
+from bot.pipeline.turn import Turn
+from bot.repository import store_messages
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[Turn], Awaitable[bool]]
+
+
+class Pipeline:
+    def __init__(
+        self,
+        db: Database,
+        recorder: Recorder,
+        steps: list[Step],
+        channels: Mapping[str, OutputChannel],
+        outbox: Outbox,
+    ) -> None:
+        self.db = db
+        self.recorder = recorder
+        self.steps = steps  # commands, gate, understand, follow directives
+        self.channels = channels
+        self.outbox = outbox
+
+    async def handle(self, incoming: IncomingMessage) -> Reply:
+        turn = await self.recorder.record(incoming)
+        for step in self.steps:
+            if await step(turn):
+                break
+        pushed = await self.store(turn)
+        if pushed:
+            await self.outbox.announce(turn.conversation.id)
+        return turn.reply()
+
+    def _pushed(self, channel: str) -> bool:
+        output = self.channels.get(channel)
+        return output is not None and not output.replies_in_response
+
+    @retry_on_disconnect
+    async def store(self, turn: Turn) -> bool:
+        """Conversation changes, the unanswered mark and the replies, in one transaction.
+        Returns whether replies went to the outbox (the channel is pushed to)."""
+        if turn.erased or not (turn.changes or turn.unanswered or turn.replies):
+            return False
+        push = self._pushed(turn.conversation.channel)
+        async with self.db.sessions() as session:
+            conversation = await session.get(Conversation, turn.conversation.id)
+            if conversation is None:  # erased meanwhile (e.g. from another device)
+                return False
+            for name, value in turn.changes.items():
+                setattr(conversation, name, value)
+            if turn.unanswered and (message := await session.get(Message, turn.message_id)) is not None:
+                message.unanswered = turn.unanswered
+            await store_messages(session, conversation, turn.author, turn.replies, push=push)
+            await session.commit()
+        return push and bool(turn.replies)

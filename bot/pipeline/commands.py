@@ -1,0 +1,128 @@
+"""Step two: slash commands and buttons the gateway answers itself, as one table.
+
+A new command is one line in `Commands.table`. `during_handoff` commands also work while
+the user waits for or talks with staff (choosing a language, deleting the conversation,
+leaving the queue); the others wait until the bot answers again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.channels.base import OutgoingMessage
+from bot.db import Database, aware
+from bot.erasure import erase_conversation
+from bot.handoff import Handoff
+from bot.pipeline import replies
+from bot.pipeline.turn import Turn
+from lotsen import protocol, sentences
+from lotsen.municipalities import OTHER, municipalities
+
+CONFIRMATION_LIFETIME = timedelta(minutes=10)
+
+Handler = Callable[[Turn], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Command:
+    handler: Handler
+    during_handoff: bool = False
+
+
+class Commands:
+    def __init__(self, db: Database, handoff: Handoff, tracker_url: str | None, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.handoff = handoff
+        self.tracker_url = tracker_url
+        self.clock = clock
+        self.table: dict[str, Command] = {
+            protocol.START: Command(self.start),
+            protocol.LANGUAGE: Command(self.language, during_handoff=True),
+            protocol.CHOOSE_LANGUAGE: Command(self.choose_language, during_handoff=True),
+            protocol.MUNICIPALITY: Command(self.municipality),
+            protocol.CHOOSE_MUNICIPALITY: Command(self.choose_municipality),
+            protocol.FORGET: Command(self.forget, during_handoff=True),
+            protocol.FORGET_CONFIRM: Command(self.forget_confirm, during_handoff=True),
+            protocol.HUMAN: Command(self.human),
+            protocol.LEAVE_MESSAGE: Command(self.leave_message),
+            protocol.STOP_WAITING: Command(self.stop_waiting, during_handoff=True),
+        }
+
+    async def __call__(self, turn: Turn) -> bool:
+        """Answer the turn if it is a command this table knows (and may run now)."""
+        if turn.payload is None or (command := self.table.get(turn.payload.name)) is None:
+            return False
+        if turn.conversation.mode != "bot" and not command.during_handoff:
+            return False
+        return await command.handler(turn)
+
+    async def start(self, turn: Turn) -> bool:
+        """`/start`, or a deep link that names the municipality (`t.me/<bot>?start=linkoping`)."""
+        chosen = turn.payload.get(protocol.KEY_MUNICIPALITY) if turn.payload else None
+        if chosen in municipalities():
+            turn.change(municipality=chosen)
+        return turn.say(replies.welcome(turn.language))
+
+    async def language(self, turn: Turn) -> bool:
+        return turn.say([replies.language_question(turn.language)])
+
+    async def choose_language(self, turn: Turn) -> bool:
+        """The record step already switched the language; confirm it in the new one."""
+        if not turn.state.language or turn.payload is None:
+            return False
+        if turn.payload.get(protocol.KEY_LANGUAGE) != turn.language:
+            return False  # an unknown language code: treat as an ordinary message
+        return turn.say([OutgoingMessage(sentences.language_confirmation(turn.language))])
+
+    async def municipality(self, turn: Turn) -> bool:
+        return turn.say([replies.municipality_question(turn.language)])
+
+    async def choose_municipality(self, turn: Turn) -> bool:
+        chosen = turn.payload.get(protocol.KEY_MUNICIPALITY) if turn.payload else None
+        if chosen not in municipalities() and chosen != OTHER:
+            return False
+        turn.change(municipality=chosen)
+        return turn.say([OutgoingMessage(sentences.municipality_confirmation(turn.language, str(chosen)))])
+
+    async def forget(self, turn: Turn) -> bool:
+        """Ask first; the button carries a one-time nonce that expires, so an old button
+        can never delete a newer conversation."""
+        nonce = secrets.token_hex(8)
+        turn.change(confirm_nonce=nonce, confirm_expires_at=self.clock() + CONFIRMATION_LIFETIME)
+        return turn.say([replies.forget_question(turn.language, nonce)])
+
+    async def forget_confirm(self, turn: Turn) -> bool:
+        conversation = turn.conversation
+        sent = turn.payload.get(protocol.KEY_NONCE) if turn.payload else None
+        expires = conversation.confirm_expires_at
+        valid = (
+            sent is not None
+            and conversation.confirm_nonce is not None
+            and secrets.compare_digest(sent, conversation.confirm_nonce)
+            and expires is not None
+            and aware(expires) > self.clock()
+        )
+        if not valid:
+            turn.change(confirm_nonce=None, confirm_expires_at=None)
+            return turn.say([replies.confirmation_expired(turn.language)])
+        await erase_conversation(self.db, conversation, self.tracker_url)
+        turn.erased = True
+        conversation.mode = "bot"
+        return turn.say([replies.forgotten(turn.language)])
+
+    async def human(self, turn: Turn) -> bool:
+        chosen = turn.payload.get(protocol.KEY_MUNICIPALITY) if turn.payload else None
+        if chosen in municipalities():
+            turn.change(municipality=chosen)
+        return turn.say(await self.handoff.request(turn.conversation, turn.language, "asked", turn.message_id))
+
+    async def leave_message(self, turn: Turn) -> bool:
+        return turn.say(await self.handoff.start_message(turn.conversation, turn.language))
+
+    async def stop_waiting(self, turn: Turn) -> bool:
+        if turn.conversation.mode != "waiting":
+            return False
+        return turn.say(await self.handoff.stop_waiting(turn.conversation, turn.language))

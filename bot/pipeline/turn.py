@@ -1,0 +1,50 @@
+"""One message's way through the gateway, as data the pipeline's steps fill in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.channels.base import IncomingMessage, OutgoingMessage, Reply
+from bot.db import Conversation
+from bot.language import LanguageState
+from lotsen.protocol import Directives, Payload
+
+
+@dataclass
+class Turn:
+    """Filled in step by step: `record` sets the first fields, the steps add replies,
+    conversation changes and directives, `store` writes them in one transaction."""
+
+    incoming: IncomingMessage
+    conversation: Conversation
+    language: str  # the language to answer in
+    state: LanguageState
+    message_id: int  # the stored user message
+    payload: Payload | None  # the message as a payload, if it is one
+    emergency: bool  # an emergency term is in the text: 112 comes first, whatever else happens
+    replies: list[OutgoingMessage] = field(default_factory=list)
+    author: str = "system"  # who the replies are from: bot (Rasa) or system (the gateway)
+    changes: dict[str, Any] = field(default_factory=dict)  # conversation columns to set
+    unanswered: str | None = None  # marks the user's message for the editors' feed
+    directives: Directives = field(default_factory=Directives)
+    erased: bool = False  # the conversation is gone (/forget): nothing more is stored
+
+    @property
+    def text(self) -> str:
+        return self.incoming.text.strip()
+
+    def say(self, messages: list[OutgoingMessage], author: str = "system") -> bool:
+        """Answer with these messages; True, so a step can `return turn.say(...)`."""
+        self.replies += messages
+        self.author = author
+        return True
+
+    def change(self, **columns: Any) -> None:
+        """Set conversation columns now (later steps see them) and when the turn is stored."""
+        for name, value in columns.items():
+            setattr(self.conversation, name, value)
+        self.changes.update(columns)
+
+    def reply(self) -> Reply:
+        return Reply(self.incoming.sender, self.language, self.conversation.mode, self.replies, self.conversation.id)
