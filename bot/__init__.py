@@ -1,2 +1,3 @@
-"""The gateway: channels (web API, later Telegram and the widget), conversation routing,
-the handoff inbox and the staff console. It is Rasa's only client."""
+"""The gateway: channels (the chat API, the web widget, Telegram), the turn pipeline, the
+staff handoff and its console, the editor pages, and durable delivery. It is Rasa's only
+client; docs/architecture.md shows how the parts fit."""

@@ -8,7 +8,7 @@ import uvicorn
 
 from bot.app import create_app
 from lotsen.privacy import install_log_masking
-from lotsen.settings import Settings
+from lotsen.settings import settings_or_exit
 
 
 def main() -> None:
@@ -16,7 +16,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and Rasa's token travels in the query string.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = Settings.from_env()
+    settings = settings_or_exit()
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level="info", lifespan="on", ws="wsproto"
     )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
@@ -42,9 +42,11 @@ async def telegram_webhook(request: Request) -> Response:
     return await channel.handle_webhook(request)
 
 
-def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
-    """Build the gateway. `transport` lets tests put fake Rasa/action servers at the HTTP edge."""
-    settings = settings or Settings.from_env()
+def lifespan_of(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Start the parts in order (database, clients, bus, background tasks, Telegram) and
+    stop them in reverse, every background task awaited before what it uses goes."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -74,6 +76,12 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             await warm_up
         await db.dispose()
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """Build the gateway. `transport` lets tests put fake Rasa/action servers at the HTTP edge."""
+    settings = settings or Settings.from_env()
     routes = [
         Route("/", index),
         Route("/healthz", healthz),
@@ -102,4 +110,9 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             https_only=settings.cookie_secure,
         )
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan_of(settings, transport),
+        exception_handlers=EXCEPTION_HANDLERS,
+    )

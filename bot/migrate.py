@@ -15,7 +15,7 @@ from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from lotsen.paths import ROOT
-from lotsen.settings import Settings
+from lotsen.settings import settings_or_exit
 
 MIGRATIONS = ROOT / "bot" / "migrations"
 FIRST_REVISION = "0001"
@@ -63,7 +63,7 @@ def main() -> int:
     schema now, e.g. before a rolling deploy; gateways also do it when they start."""
 
     async def run() -> None:
-        engine = create_async_engine(Settings.from_env().database_url)
+        engine = create_async_engine(settings_or_exit().database_url)
         try:
             await upgrade(engine)
         finally:

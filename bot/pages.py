@@ -1,4 +1,4 @@
-"""The plain page at `/` for trying the bot in a browser (the real widget is issue 7)."""
+"""The plain developer page at `/` for trying the bot in a browser; the product is the widget."""
 
 from __future__ import annotations
 

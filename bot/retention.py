@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import Conversation, Database
-from lotsen.settings import Settings
+from lotsen.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
 DAY_SECONDS = 24 * 3600
@@ -74,7 +74,7 @@ async def retention_forever(db: Database, tracker_url: str | None, days: int) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.retention", description=__doc__)
-    settings = Settings.from_env()
+    settings = settings_or_exit()
     parser.add_argument("--days", type=int, default=settings.retention_days)
     args = parser.parse_args(argv)
 

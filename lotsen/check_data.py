@@ -21,7 +21,8 @@ import yaml
 
 from lotsen.knowledge import KnowledgeBank, KnowledgeError, load_bank
 from lotsen.languages import supported_codes
-from lotsen.paths import KNOWLEDGE_DIR, ROOT
+from lotsen.paths import ROOT
+from lotsen.settings import settings_or_exit
 
 EMERGENCY_INTENT = "ask_emergency"
 
@@ -170,7 +171,7 @@ def check(knowledge_dir: Path, domain_file: Path, today: date) -> tuple[list[str
 
 
 def main() -> int:
-    found = report(KNOWLEDGE_DIR, ROOT / "domain.yml", date.today())
+    found = report(settings_or_exit().knowledge_dir, ROOT / "domain.yml", date.today())
     errors, warnings = found.errors, found.warnings
     if found.bank is not None:
         print(coverage_table(found.bank))

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from lotsen.settings import Settings
+from lotsen.settings import settings_or_exit
 from lotsen.stack import Stack, StackConfig, load_env_file, serve
 
 GATEWAY_DATABASE = "lotsen"
@@ -90,7 +90,7 @@ def scaled_env(
 
 def main() -> int:
     load_env_file()
-    settings = Settings.from_env()
+    settings = settings_or_exit()
     postgres, redis = settings.scaled_postgres, settings.scaled_redis
     ensure_databases(postgres, (GATEWAY_DATABASE, TRACKER_DATABASE))
     config = StackConfig.from_settings(settings)

@@ -13,6 +13,7 @@ the process at start with the variable's name in the message.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,3 +169,12 @@ class Settings:
         """A file under the runtime directory, which is created on first use."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return self.var_dir / name
+
+
+def settings_or_exit(environ: Mapping[str, str] | None = None) -> Settings:
+    """For a process's entry point: the settings, or a one-line reason and exit status 2."""
+    try:
+        return Settings.from_env(environ)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

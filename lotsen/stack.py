@@ -28,7 +28,7 @@ from typing import IO
 from starlette.config import Config
 
 from lotsen.paths import APP_VENV, RASA_VENV, ROOT
-from lotsen.settings import Settings
+from lotsen.settings import Settings, settings_or_exit
 from lotsen.train import model_path
 
 PR_SET_PDEATHSIG = 1
@@ -300,7 +300,7 @@ def serve(stack: Stack, banner: str) -> int:
 
 def main() -> int:
     load_env_file()
-    config = StackConfig.from_settings(Settings.from_env())
+    config = StackConfig.from_settings(settings_or_exit())
     return serve(
         Stack(config),
         f"  try it         http://localhost:{config.gateway_port}/\n"

@@ -10,8 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.app import create_app
-from lotsen.settings import Settings
 from lotsen.paths import KNOWLEDGE_DIR
+from lotsen.settings import Settings
 from tests.helpers.fake_backends import FakeBackends
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from starlette.routing import Route
 
 from bot.db import Conversation, Message, Staff
 from bot.staff.i18n import gettext
-from bot.staff.pages import EDITOR, render, signed_in, ui_language
+from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
 from bot.staff.session import csrf_ok
 from lotsen.check_data import coverage_rows, report
 from lotsen.knowledge import MAX_MESSAGE_CHARS, KnowledgeError, Topic
@@ -85,25 +86,8 @@ def _preview(messages: list[str], language: str) -> Preview:
     return Preview([(m, len(m), len(m) > MAX_MESSAGE_CHARS) for m in messages], languages()[language].direction)
 
 
-async def edit_answer(request: Request) -> Response:
-    account = await _editor(request)
-    if isinstance(account, Response):
-        return account
-    ui = ui_language(request)
-    directory = request.app.state.settings.knowledge_dir
-    topic_id = request.path_params["topic_id"]
-    language = request.path_params["language"]
-    municipality = request.query_params.get("municipality") or None
-    if language not in languages() or (municipality is not None and municipality not in municipalities()):
-        return render(request, "staff/error.html", {"message": gettext(ui, "No such language or municipality.")}, 404)
-    try:
-        path = topic_path(directory, topic_id)
-        text = read_text(path)
-        topic = parse_text(text, Topic, path.name)
-    except KnowledgeError as exc:
-        return render(request, "staff/error.html", {"message": str(exc)}, status=404)
-
-    context: dict[str, Any] = {
+def _edit_context(account: Staff, topic: Topic, language: str, municipality: str | None, saved: bool) -> dict[str, Any]:
+    return {
         "account": account,
         "topic": topic,
         "language": language,
@@ -114,16 +98,40 @@ async def edit_answer(request: Request) -> Response:
         "reference": join_messages(current_messages(topic, "sv" if language != "sv" else "en", municipality)),
         "max_chars": MAX_MESSAGE_CHARS,
         "error": None,
-        "saved": request.query_params.get("saved") == "1",
+        "saved": saved,
         "preview": None,
     }
+
+
+async def edit_answer(request: Request) -> Response:
+    account = await _editor(request)
+    if isinstance(account, Response):
+        return account
+    ui = ui_language(request)
+    topic_id = request.path_params["topic_id"]
+    language = request.path_params["language"]
+    municipality = request.query_params.get("municipality") or None
+    if language not in languages() or (municipality is not None and municipality not in municipalities()):
+        return error_page(request, gettext(ui, "No such language or municipality."), 404, account)
+    try:
+        path = topic_path(request.app.state.settings.knowledge_dir, topic_id)
+        text = read_text(path)
+        topic = parse_text(text, Topic, path.name)
+    except KnowledgeError as exc:
+        return error_page(request, str(exc), 404, account)
+    context = _edit_context(account, topic, language, municipality, request.query_params.get("saved") == "1")
     if request.method == "GET":
         messages = current_messages(topic, language, municipality)
         context.update(
             body=join_messages(messages), fingerprint=fingerprint(text), preview=_preview(messages, language)
         )
         return render(request, "editor/edit.html", context)
+    return await _save_answer(request, account, path, context)
 
+
+async def _save_answer(request: Request, account: Staff, path: Path, context: dict[str, Any]) -> Response:
+    """Preview or save the posted text; a refused save keeps the text in the form."""
+    ui, language, municipality = ui_language(request), context["language"], context["municipality"]
     form = await request.form()
     body = str(form.get("body") or "")
     messages = split_messages(body)
@@ -141,6 +149,7 @@ async def edit_answer(request: Request) -> Response:
     except KnowledgeError as exc:
         context["error"] = gettext(ui, "Not saved: %(reason)s", reason=str(exc))
         return render(request, "editor/edit.html", context, status=422)
+    topic_id = context["topic"].id
     log.info("editor %s saved %s/%s (%s)", account.username, topic_id, language, municipality or "national")
     suffix = f"&municipality={municipality}" if municipality else ""
     return RedirectResponse(f"/editor/topics/{topic_id}/{language}?saved=1{suffix}", status_code=303)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database, Staff, utcnow
-from lotsen.settings import Settings
+from lotsen.settings import settings_or_exit
 
 ROLES = ("staff", "editor", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -90,7 +90,7 @@ def _password() -> str:
 
 
 async def _add(args: argparse.Namespace) -> None:
-    db = Database(Settings.from_env().database_url)
+    db = Database(settings_or_exit().database_url)
     await db.create()
     try:
         await create_account(db, args.username, _password(), args.role, args.name or "")

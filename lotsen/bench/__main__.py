@@ -28,7 +28,7 @@ from lotsen.bench.procinfo import cpu_seconds, rss_mb
 from lotsen.bench.report import render
 from lotsen.paths import RASA_VENV, ROOT
 from lotsen.scaled import recreate_databases, scaled_env
-from lotsen.settings import Settings
+from lotsen.settings import settings_or_exit
 from lotsen.stack import Stack, StackConfig
 from lotsen.train import ensure_default_model, ensure_model, training_record
 
@@ -102,7 +102,7 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool =
     )
     config.var_dir.mkdir(parents=True)
     if scaled:
-        settings = Settings.from_env()
+        settings = settings_or_exit()
         postgres, redis = settings.scaled_postgres, settings.scaled_redis
         recreate_databases(postgres, BENCH_DATABASES)
         config.extra_rasa_ports = [_free_port()]

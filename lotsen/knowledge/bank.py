@@ -22,7 +22,6 @@ from lotsen.knowledge.schema import (
     Source,
     Topic,
 )
-from lotsen.municipalities import municipality_ids
 from lotsen_nlu.lexicon import Gazetteer
 
 FALLBACK_LANGUAGES = ("en", "sv")
@@ -65,9 +64,6 @@ class KnowledgeBank:
     def by_intent(self, intent: str) -> Topic | None:
         return self.topics.get(intent)
 
-    def by_id(self, topic_id: str) -> Topic | None:
-        return next((topic for topic in self.topics.values() if topic.id == topic_id), None)
-
     def answer(self, intent: str, language: str, municipality: str | None = None) -> Answer | None:
         """The topic's answer for `municipality` in `language` (or a fallback language)."""
         topic = self.by_intent(intent)
@@ -82,11 +78,6 @@ class KnowledgeBank:
         # The note names a fallback language if any part of the answer is not in `language`.
         used = local_language if override.replace or local_language != language else national_language
         return Answer(topic, used, messages, [*override.sources, *topic.sources], municipality)
-
-    def needs_municipality(self, intent: str, municipality: str | None) -> bool:
-        """True if the answer depends on where the user lives and we do not know it yet."""
-        topic = self.by_intent(intent)
-        return topic is not None and topic.local and not municipality
 
     def handoff_office(self, municipality: str | None) -> Office | None:
         entry = self.offices.get(municipality or "")
@@ -188,11 +179,3 @@ def load_bank(directory: Path) -> KnowledgeBank:
     if errors:
         raise KnowledgeError("\n".join(errors))
     return bank
-
-
-def municipality_coverage(bank: KnowledgeBank) -> dict[str, list[str]]:
-    """Which municipalities have offices on file, and which are missing."""
-    return {
-        "with_offices": sorted(bank.offices),
-        "without_offices": sorted(set(municipality_ids()) - set(bank.offices)),
-    }

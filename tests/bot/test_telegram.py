@@ -20,9 +20,9 @@ from starlette.testclient import TestClient
 from bot.app import create_app
 from bot.channels.telegram import SECRET_HEADER, split_text
 from bot.db import Conversation
-from lotsen.settings import Settings
 from lotsen.i18n import t
 from lotsen.languages import supported_codes
+from lotsen.settings import Settings
 from tests.bot.test_console import post_form, staff_client
 from tests.bot.test_editor import add_account
 from tests.helpers.fake_backends import FakeBackends

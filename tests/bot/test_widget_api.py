@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
-from lotsen.settings import Settings
 from lotsen.i18n import t
+from lotsen.settings import Settings
 from tests.bot.test_console import post_form, staff_client
 from tests.bot.test_editor import add_account
 from tests.helpers.fake_backends import FakeBackends
@@ -93,6 +93,11 @@ def test_staff_reply_is_pushed_over_the_socket_with_the_staff_name(client: TestC
         post_form(sara, f"{page}/reply", page, text="Hi, I am Sara.")
         pushed = ws.receive_json()
         assert (pushed["author"], pushed["name"], pushed["text"]) == ("staff", "Sara", "Hi, I am Sara.")
+    # After a reload the widget reads its history: the staff member's name is still there.
+    history = client.get("/api/messages", params={"sender": "w-2", "history": "1"}).json()["messages"]
+    assert [(m["author"], m["name"]) for m in history if m["author"] == "staff"] == [("staff", "Sara")]
+    assert history[-1]["id"] == pushed["id"]  # one serialiser: the same message, the same shape
+    assert set(history[-1]) == set(pushed) - {"type", "mode"}
 
 
 def test_delete_my_conversation_erases_it(client: TestClient, backends: FakeBackends) -> None:
