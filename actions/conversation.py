@@ -16,7 +16,7 @@ from actions import names
 from actions.buttons import Button, human_button, suggested_topics, topic_buttons
 from actions.context import conversation_language
 from actions.emergency import emergency_first
-from actions.store import UsesKnowledge
+from actions.store import UsesKnowledge, store
 from lotsen import protocol
 from lotsen.i18n import N_, t
 
@@ -156,23 +156,18 @@ class ActionNotUnderstood(TranslatedReply):
         return [*suggested_topics(language, ranking), human_button(language)]
 
 
-class ActionRequestHuman(TranslatedReply):
-    """Ask the gateway to hand the conversation to staff (`protocol.handoff_request()`); it
-    replaces this reply with the queue or opening-hours answer. The text is what a user
-    sees where staff chat is switched off (`LOTSEN_HANDOFF=false`)."""
+class ActionRequestHuman(Action):
+    """Ask the gateway to hand the conversation to staff (`protocol.handoff_request()`).
+
+    The gateway owns handoff and says what happens next in the user's language (the
+    queue, when the office opens, or that staff chat is switched off), so this action
+    sends no text of its own; a possible emergency still gets the 112 line first.
+    """
 
     def name(self) -> str:
         return names.ACTION_REQUEST_HUMAN
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(json_message=protocol.handoff_request())
-        return await super().run(dispatcher, tracker, domain)
-
-    def message(self) -> str:
-        return N_(
-            "Talking to a staff member in this chat is not available yet. "
-            "You can call or visit your municipality's contact centre; its website lists how."
-        )
-
-    def buttons(self, language: str, tracker: Tracker) -> list[Button]:
+        emergency_first(dispatcher, tracker, conversation_language(tracker), store())
         return []

@@ -24,6 +24,7 @@ class Language:
     script: str
     detect: str | None = None
     detect_also: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
     @property
     def locale(self) -> Locale:
@@ -45,7 +46,14 @@ def languages() -> dict[str, Language]:
     """Supported languages by code, in the order of the data file."""
     entries = yaml.safe_load((DATA_DIR / "languages.yml").read_text(encoding="utf-8"))
     return {
-        entry["code"]: Language(**{**entry, "detect_also": tuple(entry.get("detect_also") or ())}) for entry in entries
+        entry["code"]: Language(
+            **{
+                **entry,
+                "detect_also": tuple(entry.get("detect_also") or ()),
+                "aliases": tuple(entry.get("aliases") or ()),
+            }
+        )
+        for entry in entries
     }
 
 
@@ -59,7 +67,9 @@ def negotiate(preferred: list[str]) -> str | None:
     Babel's negotiation only matches the language part against generic codes, which is
     what we want: `so-SO` → `so`, `uk-UA` → `uk`, `de-DE` → None.
     """
+    aliases = {alias: code for code, lang in languages().items() for alias in lang.aliases}
     tags = [tag.strip().replace("_", "-") for tag in preferred if tag and tag.strip()]
+    tags = [aliases.get(tag.split("-")[0].lower(), tag) for tag in tags]
     if not tags:
         return None
     return negotiate_locale(tags, supported_codes(), sep="-")

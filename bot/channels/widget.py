@@ -24,12 +24,14 @@ from bot.erasure import erase_conversation
 from bot.errors import ApiError
 from bot.repository import find_conversation, message_json, messages_by_id
 from lotsen.i18n import N_, t
-from lotsen.languages import languages
+from lotsen import sentences
+from lotsen.languages import languages, negotiate
 from lotsen.paths import ROOT
 
 log = logging.getLogger(__name__)
 
 STATIC = ROOT / "bot" / "static"
+MAX_ACCEPTED = 12
 
 # Every text the widget shows, translated per language (gettext, `messages` domain).
 WIDGET_TEXTS = {
@@ -68,8 +70,13 @@ async def widget_demo(request: Request) -> Response:
 
 
 async def widget_texts(request: Request) -> JSONResponse:
-    """`GET /api/widget/texts?language=xx`: the widget's texts, direction and languages."""
+    """`GET /api/widget/texts?language=xx` (a chosen language) or `?accept=ar-SY,en`
+    (the user's stored choice, browser and page languages, best first): the widget's texts,
+    direction and language list. The gateway negotiates, so the widget decides nothing."""
     language = request.query_params.get("language", "")
+    if not language:
+        accepted = request.query_params.get("accept", "").split(",")[:MAX_ACCEPTED]
+        language = negotiate(accepted) or request.app.state.settings.default_language
     if language not in languages():
         raise ApiError(400, f"unknown language; expected one of: {', '.join(languages())}")
     return JSONResponse(
@@ -77,7 +84,10 @@ async def widget_texts(request: Request) -> JSONResponse:
             "language": language,
             "direction": languages()[language].direction,
             "texts": {key: t(language, text) for key, text in WIDGET_TEXTS.items()},
-            "languages": [{"code": code, "name": lang.native_name} for code, lang in languages().items()],
+            "languages": [
+                {"code": button_code, "name": button["title"], "payload": button["payload"]}
+                for button_code, button in zip(languages(), sentences.language_buttons(), strict=True)
+            ],
         }
     )
 

@@ -81,9 +81,9 @@ class Understand:
             log.warning("rasa unavailable for conversation %s: %s", conversation.id, exc)
             return self._failed(turn, replies.backend_down(turn.language, exc.reason))
         messages, turn.directives = parse_rasa_reply(raw)
-        if messages:
+        if messages or turn.directives.handoff:
             turn.say(messages, author="bot")
-            return False  # answered, and the directives still follow
+            return False  # answered (a request for a person is answered by the gateway next)
         # Every intent has an answer, so silence means an action failed; find out which part.
         actions_state = await self.actions.state()
         log.error("rasa returned no reply for conversation %s (action server %s)", conversation.id, actions_state)

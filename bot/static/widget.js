@@ -16,7 +16,6 @@
   var origin = new URL(script.src, location.href).origin;
   var municipality = script.getAttribute("data-municipality") || "";
   var STORE = "lotsen-widget:" + origin;
-  var SUPPORTED = ["sv", "en", "ar", "fa", "so", "ti", "uk", "ru"];
 
   function load(key, fallback) {
     try { return localStorage.getItem(STORE + ":" + key) || fallback; } catch (e) { return fallback; }
@@ -28,22 +27,18 @@
     var random = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now();
     return "w-" + random;
   }
-  function negotiate() {
+  function preferred() {
     // The user's own choice, then their browser's languages, then the page's language: a
     // newcomer's browser says more about them than the municipality's Swedish page does.
+    // The gateway negotiates among them (GET /api/widget/texts?accept=…).
     var browser = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
-    var wanted = [load("language", "")].concat(browser, [document.documentElement.lang || ""]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = (wanted[i] || "").toLowerCase().split(/[-_]/)[0];
-      if (code === "prs") code = "fa";
-      if (SUPPORTED.indexOf(code) >= 0) return code;
-    }
-    return "sv";
+    return [load("language", "")].concat(browser, [document.documentElement.lang || ""]).filter(Boolean);
   }
 
   var sender = load("sender", "") || newSender();
   save("sender", sender);
-  var language = negotiate();
+  var language = "";
+  var languagePayloads = {};
   var texts = {};
   var lastId = 0;
   var socket = null;
@@ -173,6 +168,7 @@
     $(".close").setAttribute("aria-label", texts.close);
     picker.innerHTML = "";
     data.languages.forEach(function (l) {
+      languagePayloads[l.code] = l.payload;
       var option = document.createElement("option");
       option.value = l.code;
       option.textContent = l.name;
@@ -182,7 +178,8 @@
   }
 
   function loadTexts(code) {
-    return fetch(origin + "/api/widget/texts?language=" + encodeURIComponent(code))
+    var query = code ? "language=" + encodeURIComponent(code) : "accept=" + encodeURIComponent(preferred().join(","));
+    return fetch(origin + "/api/widget/texts?" + query)
       .then(function (r) { return r.json(); }).then(applyTexts);
   }
 
@@ -281,7 +278,7 @@
     save("language", language);
     chooseLanguage = true;
     loadTexts(language).then(function () {
-      send("/choose_language" + JSON.stringify({ language: language }));
+      send(languagePayloads[language]);
     });
   });
   $(".delete").addEventListener("click", function () {

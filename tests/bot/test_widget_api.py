@@ -52,6 +52,16 @@ def test_texts_per_language_with_direction(client: TestClient) -> None:
     assert {entry["code"] for entry in arabic["languages"]} == {"sv", "en", "ar", "fa", "so", "ti", "uk", "ru"}
     assert client.get("/api/widget/texts", params={"language": "en"}).json()["direction"] == "ltr"
     assert client.get("/api/widget/texts", params={"language": "xx"}).status_code == 400
+    payloads = {entry["code"]: entry["payload"] for entry in arabic["languages"]}
+    assert payloads["so"] == '/choose_language{"language":"so"}'  # built by the gateway, not the widget
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [("fa-AF,en-US", "fa"), ("de-DE,uk", "uk"), ("prs-AF", "fa"), ("", "sv"), ("ti-ER", "ti")],
+)
+def test_the_gateway_negotiates_the_widgets_first_language(client: TestClient, accept: str, chosen: str) -> None:
+    assert client.get("/api/widget/texts", params={"accept": accept}).json()["language"] == chosen
 
 
 def test_websocket_chat_replies_and_rejects_bad_input_without_closing(

@@ -3,7 +3,9 @@ client to talk to through `base_url` (Telegram itself is unreachable here).
 
 It answers the methods Lotsen uses the way Telegram documents them, records every call
 (method + parameters) for assertions, and serves `getUpdates` from a queue that tests
-fill with recorded `Update` JSON, so the polling path runs for real.
+fill with recorded `Update` JSON, so the polling path runs for real. Faults on demand:
+a 429 or a 502 once per method, or `sendMessage` failing `fail_send_times` times (the
+refused attempts are kept in `failed`, not in `calls`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     retry_after_once: set[str] = field(default_factory=set)  # methods that first answer 429
     bad_gateway_once: set[str] = field(default_factory=set)  # methods that first answer 502
+    fail_send_times: int = 0  # sendMessage answers 502 this many more times (a large number: "down")
+    failed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # calls answered 502
     port: int = field(default_factory=free_port)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _server: uvicorn.Server | None = None
@@ -50,6 +54,19 @@ class FakeTelegram:
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
+
+    def texts(self, chat_id: int) -> list[str]:
+        """What reached one chat, in order."""
+        return [str(p["text"]) for p in self.sent() if int(p["chat_id"]) == chat_id]
+
+    def wait_texts(self, chat_id: int, count: int = 1, timeout: float = 10.0) -> list[str]:
+        """At least `count` messages to the chat (they are pushed after the webhook answered)."""
+        deadline = time.monotonic() + timeout
+        while len(self.texts(chat_id)) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self.texts(chat_id))} messages to {chat_id}, expected {count}")
+            time.sleep(0.02)
+        return self.texts(chat_id)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
@@ -78,6 +95,11 @@ class FakeTelegram:
                     params[key] = text
         if method in self.bad_gateway_once:  # a network fault between us and Telegram
             self.bad_gateway_once.discard(method)
+            self.failed.append((method, params))
+            return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502)
+        if method == "sendMessage" and self.fail_send_times > 0:
+            self.fail_send_times -= 1
+            self.failed.append((method, params))
             return JSONResponse({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502)
         if method in self.retry_after_once:  # refused: not recorded as received
             self.retry_after_once.discard(method)
@@ -109,11 +131,18 @@ class FakeTelegram:
             return {
                 "message_id": next(self._message_ids),
                 "date": int(time.time()),
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "chat": self._chat(int(params["chat_id"])),
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
         return True  # setMyCommands, answerCallbackQuery, sendChatAction, setWebhook, deleteWebhook…
+
+    @staticmethod
+    def _chat(chat_id: int) -> dict[str, Any]:
+        """Telegram's ids: people's chats are positive, groups negative."""
+        if chat_id < 0:
+            return {"id": chat_id, "type": "supergroup" if chat_id < -10**12 else "group", "title": "Group"}
+        return {"id": chat_id, "type": "private"}
 
     def start(self) -> FakeTelegram:
         app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"])])

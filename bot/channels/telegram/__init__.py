@@ -38,6 +38,7 @@ from bot.language import LanguageDetector
 from bot.pipeline import Pipeline
 from bot.repository import conversation_language, outgoing_of
 from bot.tasks import stop_tasks
+from lotsen import protocol
 from lotsen.i18n import N_, t
 from lotsen.languages import languages, negotiate
 from lotsen.settings import Settings
@@ -199,7 +200,9 @@ class TelegramChannel:
         except IntegrityError:
             return False  # told before
         message = update.effective_message
-        detected = self.detector.detect(text_of(message) or "") if message else None
+        text = (text_of(message) if message else None) or ""
+        # As in the pipeline, a command is never language-detected ("/start" is no language).
+        detected = None if protocol.is_payload_shaped(text) else self.detector.detect(text)
         language = (detected.code if detected else None) or negotiate(list(self._hints(update)))
         language = language or self.settings.default_language
         link = f"https://t.me/{self.app.bot.username}"

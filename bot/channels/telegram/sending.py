@@ -25,6 +25,7 @@ from lotsen.protocol import MAX_CALLBACK_BYTES
 log = logging.getLogger(__name__)
 
 SEND_ATTEMPTS = 3
+NETWORK_BACKOFF = 1.0  # seconds before the second attempt after a network error; doubles
 SENTENCE_END = re.compile(r"(?<=[.!?።؟。])\s+|\n+")
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ async def call(method: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -
     """Call the Bot API, waiting out Telegram's retry-after and retrying network errors
     with back-off. Raises DeliveryFailedError when it still fails (the outbox retries
     later), UndeliverableError when Telegram refuses for good."""
-    delay = 1.0
+    delay = NETWORK_BACKOFF
     name = getattr(method, "__name__", "telegram call")
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
@@ -74,8 +75,9 @@ async def call(method: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -
             raise UndeliverableError(f"{name}: {exc}") from exc
         except NetworkError as exc:
             log.warning("Telegram network error on %s (attempt %d): %s", name, attempt, exc)
-            await asyncio.sleep(delay)
-            delay *= 2
+            if attempt < SEND_ATTEMPTS:  # after the last one the outbox takes over at once
+                await asyncio.sleep(delay)
+                delay *= 2
         except TelegramError as exc:
             raise UndeliverableError(f"{name}: {exc}") from exc
     raise DeliveryFailedError(f"{name} failed {SEND_ATTEMPTS} times")
