@@ -23,8 +23,8 @@ from bot.db import Conversation
 from bot.erasure import erase_conversation
 from bot.errors import ApiError
 from bot.repository import find_conversation, message_json, messages_by_id
-from lotsen.i18n import N_, t
 from lotsen import sentences
+from lotsen.i18n import N_, t
 from lotsen.languages import languages, negotiate
 from lotsen.paths import ROOT
 
