@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot import outbox as outbox_module
@@ -95,13 +95,26 @@ def client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, telegram
         yield test_client
 
 
-@pytest.fixture
 def quick_failures(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A send Telegram does not take fails in a blink (not 1 s + 2 s of back-off), and the
-    outbox loop delivers only when woken, never by its own timer: what is delivered when
-    is up to the test. Request it before the app starts (before `client`)."""
+    """A send Telegram does not take fails in a blink (not after 1 s + 2 s of back-off),
+    and the outbox loop delivers only when woken, never by its own timer: what is
+    delivered when is up to the test. Call it before the app starts."""
     monkeypatch.setattr(sending, "NETWORK_BACKOFF", 0.01)
     monkeypatch.setattr(outbox_module, "POLL_SECONDS", 3600.0)
+
+
+@pytest.fixture
+def quick_client(
+    tmp_path: Path,
+    knowledge_dir: Path,
+    backends: FakeBackends,
+    telegram: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[TestClient]:
+    """`client`, with `quick_failures`."""
+    quick_failures(monkeypatch)
+    with gateway(telegram_settings(tmp_path, knowledge_dir, telegram, webhook=True), backends) as test_client:
+        yield test_client
 
 
 # Feeding updates -------------------------------------------------------------------------
@@ -136,10 +149,9 @@ def message(name: str, update_id: int, text: str | None = None, **fields: Any) -
     body["message_id"] = update_id
     if text is not None:
         body["text"] = text
-        command = re.match(r"^/\S+", text)
-        body["entities"] = [{"offset": 0, "length": len(command.group(0)), "type": "bot_command"}] if command else []
-        if not body["entities"]:
-            del body["entities"]
+        body.pop("entities", None)
+        if command := re.match(r"^/\S+", text):
+            body["entities"] = [{"offset": 0, "length": len(command.group(0)), "type": "bot_command"}]
     body.update(fields)
     return built
 
@@ -151,10 +163,6 @@ def callback(name: str, update_id: int, data: str) -> dict[str, Any]:
     query["message"]["chat"] = sender["chat"]
     query.update({"id": f"cb-{update_id}", "from": sender["from"], "data": data})
     return {"update_id": update_id, "callback_query": query}
-
-
-def chat_of(name: str) -> int:
-    return int(UPDATES[name]["message"]["chat"]["id"])
 
 
 def texts_to(telegram: FakeTelegram, chat_id: int) -> list[str]:
@@ -426,7 +434,9 @@ def test_a_deep_link_to_no_known_municipality_only_welcomes(client: TestClient, 
         pytest.param(UPDATES["group_ar"], "ar", id="arabic-text-from-an-english-client"),
         pytest.param(UPDATES["group_sticker_ar"], "ar", id="sticker-from-an-arabic-client"),
         pytest.param(
-            message("group_ar", 9500, "/start@lotsen_test_bot", **{"from": UPDATES["group_sticker_ar"]["message"]["from"]}),
+            message(
+                "group_ar", 9500, "/start@lotsen_test_bot", **{"from": UPDATES["group_sticker_ar"]["message"]["from"]}
+            ),
             "ar",
             id="command-from-an-arabic-client",
         ),
@@ -441,7 +451,13 @@ def test_a_group_is_told_once_in_its_language_to_write_privately(
     assert BOT_LINK in notice and notice != t("en", PRIVATE_ONLY, link=BOT_LINK)
     assert texts_to(telegram, group) == [notice]
     said = update["message"]
-    again = {"message_id": 9999, "from": said["from"], "chat": said["chat"], "date": said["date"] + 60, "text": "Hallå?"}
+    again = {
+        "message_id": 9999,
+        "from": said["from"],
+        "chat": said["chat"],
+        "date": said["date"] + 60,
+        "text": "Hallå?",
+    }
     feed(client, {"update_id": update["update_id"] + 1000, "message": again})
     assert texts_to(telegram, group) == [notice]  # told once: then ignored
     assert [p["chat_id"] for p in telegram.sent()] == [group]
@@ -456,6 +472,24 @@ def test_a_group_is_told_once_in_its_language_to_write_privately(
 
 
 # Forgetting ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tracker(tmp_path: Path) -> Path:
+    """Rasa's tracker store, with events of two conversations, for /forget to erase from."""
+    path = tmp_path / "tracker.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
+        db.executemany(
+            "INSERT INTO events (sender_id, data) VALUES (?, ?)",
+            [("telegram:555008", "{}"), ("telegram:555010", "{}"), ("web:someone-else", "{}")],
+        )
+    return path
+
+
+def tracker_senders(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [sender for (sender,) in db.execute("SELECT sender_id FROM events ORDER BY id")]
 
 
 def forget_nonce_payload(telegram: FakeTelegram, chat_id: int, language: str = "en") -> str:
@@ -493,7 +527,7 @@ def test_forget_asks_then_erases_the_conversation_and_the_rasa_tracker(
     reason="bug: Pipeline.store() returns early for an erased turn, so the 'Done…' reply is neither "
     "stored nor pushed; a pushed channel (Telegram) never receives it (bot/pipeline/__init__.py)",
 )
-def test_forget_confirmation_is_told_to_the_chat(client: TestClient, telegram: FakeTelegram) -> None:
+def test_forget_confirmation_is_told_to_the_chat(client: TestClient, telegram: FakeTelegram, tracker: Path) -> None:
     feed(client, "forget")
     feed(client, callback("forget", 9210, forget_nonce_payload(telegram, 555008)))
     assert conversation_of(client, 555008) is None
@@ -501,7 +535,7 @@ def test_forget_confirmation_is_told_to_the_chat(client: TestClient, telegram: F
 
 
 def test_an_old_wrong_or_expired_confirmation_deletes_nothing(
-    client: TestClient, telegram: FakeTelegram, backends: FakeBackends
+    client: TestClient, telegram: FakeTelegram, backends: FakeBackends, tracker: Path
 ) -> None:
     feed(client, "forget")
     first = forget_nonce_payload(telegram, 555008)
@@ -526,16 +560,18 @@ def test_an_old_wrong_or_expired_confirmation_deletes_nothing(
     feed(client, callback("forget", 9606, late))  # pressed after its ten minutes
     assert texts_to(telegram, 555008)[-1] == t("en", EXPIRED)
     assert conversation_of(client, 555008) is not None
+    assert "telegram:555008" in tracker_senders(tracker)
 
     feed(client, message("forget", 9607, "/forget"))
     fresh = forget_nonce_payload(telegram, 555008)
     feed(client, callback("forget", 9608, fresh))
     assert conversation_of(client, 555008) is None
+    assert "telegram:555008" not in tracker_senders(tracker)
     assert backends.received == []
 
 
 def test_forget_and_language_are_answered_while_waiting_for_staff(
-    client: TestClient, telegram: FakeTelegram, backends: FakeBackends
+    client: TestClient, telegram: FakeTelegram, backends: FakeBackends, tracker: Path
 ) -> None:
     client.app.state.handoff.clock = Clock(MONDAY_MORNING)  # type: ignore[attr-defined]
     feed(client, message("human_sv", 9700, '/human{"municipality":"linkoping"}'))
@@ -556,6 +592,7 @@ def test_forget_and_language_are_answered_while_waiting_for_staff(
     assert still is not None and still.mode == "waiting"
     feed(client, callback("human_sv", 9703, payload))
     assert conversation_of(client, 555010) is None
+    assert tracker_senders(tracker) == ["telegram:555008", "web:someone-else"]
     assert backends.received == []
 
 
@@ -587,8 +624,9 @@ def test_network_error_is_retried_with_back_off(
 
 
 def test_a_reply_telegram_does_not_take_waits_in_the_outbox_and_goes_out_once(
-    quick_failures: None, client: TestClient, telegram: FakeTelegram, backends: FakeBackends
+    quick_client: TestClient, telegram: FakeTelegram, backends: FakeBackends
 ) -> None:
+    client = quick_client
     clock = frozen_outbox_clock(client)
     telegram.fail_send_times = 1000  # Telegram is down
     backends.rasa_replies = [{"text": "Svar som väntar"}]
@@ -609,9 +647,8 @@ def test_a_reply_telegram_does_not_take_waits_in_the_outbox_and_goes_out_once(
     assert attempts == 1 and sent_at is not None
 
 
-def test_a_later_reply_never_overtakes_one_that_failed(
-    quick_failures: None, client: TestClient, telegram: FakeTelegram
-) -> None:
+def test_a_later_reply_never_overtakes_one_that_failed(quick_client: TestClient, telegram: FakeTelegram) -> None:
+    client = quick_client
     clock = frozen_outbox_clock(client)
     telegram.fail_send_times = sending.SEND_ATTEMPTS  # the first reply fails, then Telegram works
     feed(client, "start_ar")  # two replies: the welcome, then the municipality question
@@ -625,8 +662,9 @@ def test_a_later_reply_never_overtakes_one_that_failed(
 
 
 def test_a_reply_stored_before_a_restart_is_sent_exactly_once_after_it(
-    quick_failures: None, tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, telegram: FakeTelegram
+    tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, telegram: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    quick_failures(monkeypatch)
     settings = telegram_settings(tmp_path, knowledge_dir, telegram, webhook=True)
     backends.rasa_replies = [{"text": "Svar över en omstart"}]
     with gateway(settings, backends) as first:

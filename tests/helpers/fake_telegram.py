@@ -141,7 +141,7 @@ class FakeTelegram:
     def _chat(chat_id: int) -> dict[str, Any]:
         """Telegram's ids: people's chats are positive, groups negative."""
         if chat_id < 0:
-            return {"id": chat_id, "type": "supergroup" if chat_id < -10**12 else "group", "title": "Group"}
+            return {"id": chat_id, "type": "supergroup" if chat_id < -(10**12) else "group", "title": "Group"}
         return {"id": chat_id, "type": "private"}
 
     def start(self) -> FakeTelegram:
