@@ -30,6 +30,7 @@ from sqlalchemy import and_, or_, select, update
 from bot.channels.base import DeliveryFailedError, OutputChannel, UndeliverableError
 from bot.db import Conversation, Database, Message, OutboxEntry, aware, utcnow
 from bot.events import Broker
+from bot.locks import KeyedLocks
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ MAX_RETRY = timedelta(minutes=10)
 POLL_SECONDS = 5.0
 LOUD_AFTER_ATTEMPTS = 5  # log at ERROR from here on, once per entry
 WAKE_EVENT = "outbox"
-MAX_LOCKS = 1000
 
 Clock = Callable[[], datetime]
 
@@ -59,7 +59,7 @@ class Outbox:
         self.broker = broker
         self.clock = clock
         self.owner = secrets.token_hex(8)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
         self._wake = asyncio.Event()
 
     async def announce(self, conversation_id: int) -> None:
@@ -69,9 +69,7 @@ class Outbox:
 
     async def flush(self, conversation_id: int) -> int:
         """Deliver this conversation's due entries now, in order; returns how many went."""
-        if len(self._locks) > MAX_LOCKS:  # forget the locks of quiet conversations
-            self._locks = {key: lock for key, lock in self._locks.items() if lock.locked()}
-        async with self._locks.setdefault(conversation_id, asyncio.Lock()):
+        async with self._locks.hold(conversation_id):
             return await self._deliver(conversation_id)
 
     async def flush_due(self) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.channels.base import IncomingMessage, OutputChannel, Reply
+from bot.channels.base import DeliveryFailedError, IncomingMessage, OutputChannel, Reply
 from bot.db import Conversation, Database, Message
 from bot.dbretry import retry_on_disconnect
 from bot.outbox import Outbox
@@ -46,10 +46,23 @@ class Pipeline:
         for step in self.steps:
             if await step(turn):
                 break
-        pushed = await self.store(turn)
-        if pushed:
+        if await self.store(turn):
             await self.outbox.announce(turn.conversation.id)
+        elif turn.erased:
+            await self._tell_erased(turn)
         return turn.reply()
+
+    async def _tell_erased(self, turn: Turn) -> None:
+        """The conversation is gone, so "deleted" cannot be stored or queued: a pushed
+        channel sends it once, now (the web answers it in the response)."""
+        channel = self.channels.get(turn.conversation.channel)
+        if channel is None or channel.replies_in_response:
+            return
+        transient = [Message(text=m.text, buttons=[b.__dict__ for b in m.buttons] or None) for m in turn.replies]
+        try:
+            await channel.deliver(turn.conversation, transient)
+        except DeliveryFailedError as exc:
+            log.warning("could not tell a user their conversation was deleted: %s", exc)
 
     def _pushed(self, channel: str) -> bool:
         output = self.channels.get(channel)

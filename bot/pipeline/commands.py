@@ -64,7 +64,7 @@ class Commands:
         chosen = turn.payload.get(protocol.KEY_MUNICIPALITY) if turn.payload else None
         if chosen in municipalities():
             turn.change(municipality=chosen)
-        return turn.say(replies.welcome(turn.language))
+        return turn.say(replies.welcome(turn.language, ask_municipality=turn.conversation.municipality is None))
 
     async def language(self, turn: Turn) -> bool:
         return turn.say([replies.language_question(turn.language)])
@@ -105,8 +105,7 @@ class Commands:
             and expires is not None
             and aware(expires) > self.clock()
         )
-        if not valid:
-            turn.change(confirm_nonce=None, confirm_expires_at=None)
+        if not valid:  # an old or forged button; a newer valid one stays valid
             return turn.say([replies.confirmation_expired(turn.language)])
         await erase_conversation(self.db, conversation, self.tracker_url)
         turn.erased = True

@@ -21,14 +21,16 @@ def municipality_question(language: str) -> OutgoingMessage:
     return OutgoingMessage.with_buttons(t(language, "Which municipality do you live in?"), buttons)
 
 
-def welcome(language: str) -> list[OutgoingMessage]:
-    """First contact: what Lotsen is, the language to confirm, and the municipality."""
+def welcome(language: str, ask_municipality: bool = True) -> list[OutgoingMessage]:
+    """First contact: what Lotsen is, the language to confirm, and the municipality
+    (unless a deep link or the widget already named it)."""
     greeting = t(
         language,
         "Welcome to Lotsen! I answer questions about getting started in Sweden, in your language. "
         "Is this your language? If not, choose yours.",
     )
-    return [OutgoingMessage.with_buttons(greeting, sentences.language_buttons()), municipality_question(language)]
+    first = OutgoingMessage.with_buttons(greeting, sentences.language_buttons())
+    return [first, municipality_question(language)] if ask_municipality else [first]
 
 
 def unsupported_language(other: str) -> OutgoingMessage:
