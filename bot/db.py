@@ -22,10 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
-    select,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.migrate import upgrade
@@ -240,15 +239,3 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-async def get_or_create_conversation(session: AsyncSession, channel: str, sender: str) -> Conversation:
-    found = await session.scalar(
-        select(Conversation).where(Conversation.channel == channel, Conversation.sender == sender)
-    )
-    if found is not None:
-        return found
-    conversation = Conversation(channel=channel, sender=sender, mode="bot")
-    session.add(conversation)
-    await session.flush()
-    return conversation
