@@ -18,9 +18,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from bot import wiring
+from bot.channels.origins import WidgetCors
+from bot.channels.socket import chat_socket
 from bot.channels.telegram import TelegramChannel
-from bot.channels.web import get_messages, post_message
-from bot.channels.widget import chat_socket, delete_conversation, widget_demo, widget_script, widget_texts
+from bot.channels.web import delete_conversation, get_messages, post_message
+from bot.channels.widget import widget_demo, widget_script, widget_texts
 from bot.console import routes as console
 from bot.db import Database
 from bot.editor import routes as editor
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     if settings.secret_key is None:
         log.warning("LOTSEN_SECRET_KEY is not set: staff sessions end when the gateway restarts")
     middleware = [
+        Middleware(WidgetCors, allowed=settings.widget_origins),
         Middleware(
             SessionMiddleware,
             secret_key=secret,
@@ -108,7 +111,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
             max_age=settings.session_max_hours * 3600,
             same_site="strict",
             https_only=settings.cookie_secure,
-        )
+        ),
     ]
     return Starlette(
         routes=routes,

@@ -63,6 +63,8 @@ class Conversation(Base):
     leaving_message: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The last topic the bot answered (an intent name), for the staff's handoff brief.
     topic: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the web conversation's bearer token (the token itself is never stored).
+    token_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     confirm_nonce: Mapped[str | None] = mapped_column(String(32))
     confirm_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import OutgoingMessage
+from bot.channels.tokens import token_hash
 from bot.db import Conversation, Database, Message, OutboxEntry
 
 MAX_FETCHED = 100
@@ -42,14 +43,25 @@ async def find_conversation(session: AsyncSession, channel: str, sender: str) ->
     return found
 
 
-async def get_or_create_conversation(session: AsyncSession, channel: str, sender: str) -> Conversation:
+async def get_or_create_conversation(session: AsyncSession, channel: str, sender: str) -> tuple[Conversation, bool]:
+    """The conversation, and whether this call created it."""
     found = await find_conversation(session, channel, sender)
     if found is not None:
-        return found
+        return found, False
     conversation = Conversation(channel=channel, sender=sender, mode="bot")
     session.add(conversation)
     await session.flush()
-    return conversation
+    return conversation, True
+
+
+async def find_by_token(session: AsyncSession, channel: str, token: str | None) -> Conversation | None:
+    """The conversation this bearer token proves, or None."""
+    if not token:
+        return None
+    found: Conversation | None = await session.scalar(
+        select(Conversation).where(Conversation.channel == channel, Conversation.token_hash == token_hash(token))
+    )
+    return found
 
 
 async def conversation_language(db: Database, channel: str, sender: str) -> str | None:
@@ -61,11 +73,12 @@ async def conversation_language(db: Database, channel: str, sender: str) -> str 
 
 
 async def history(
-    db: Database, channel: str, sender: str, after: int = 0, include_user: bool = False
+    db: Database, channel: str, token: str | None, after: int = 0, include_user: bool = False
 ) -> tuple[Conversation | None, list[Message]]:
-    """The conversation and its messages after id `after` (the user's own only if asked)."""
+    """The conversation the token proves and its messages after id `after` (the user's
+    own only if asked); (None, []) if the token proves none."""
     async with db.sessions() as session:
-        conversation = await find_conversation(session, channel, sender)
+        conversation = await find_by_token(session, channel, token)
         if conversation is None:
             return None, []
         query = select(Message).where(Message.conversation_id == conversation.id, Message.id > after)

@@ -55,6 +55,16 @@ def _flag(config: Config, name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r} must be true or false")
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """`https://www.linkoping.se, https://linkoping.se` → exact origins, checked for shape."""
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise SettingsError(f"LOTSEN_WIDGET_ORIGINS: {origin!r} is not an origin like https://www.example.se")
+    return origins
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str
@@ -86,6 +96,7 @@ class Settings:
     telegram_base_url: str | None
     claim_timeout_minutes: float
     redis_url: str | None  # several gateways share live events, limits and leases through Redis
+    widget_origins: tuple[str, ...]  # sites that may embed the chat; empty: any
     # `make run-scaled` and `make bench --scaled`: the servers they create databases on
     scaled_postgres: str
     scaled_redis: str
@@ -136,6 +147,7 @@ class Settings:
             telegram_base_url=config("LOTSEN_TELEGRAM_BASE_URL", default="") or None,
             claim_timeout_minutes=_number(config, "LOTSEN_HANDOFF_CLAIM_MINUTES", float, 10.0, 0.1),
             redis_url=config("LOTSEN_REDIS_URL", default="") or None,
+            widget_origins=_origins(config("LOTSEN_WIDGET_ORIGINS", default="")),
             scaled_postgres=config("LOTSEN_POSTGRES", default="postgresql://127.0.0.1:5432"),
             scaled_redis=config("LOTSEN_REDIS", default="redis://127.0.0.1:6379"),
         )

@@ -48,6 +48,10 @@ class IncomingMessage:
     language: str | None = None
     municipality: str | None = None
     hints: tuple[str, ...] = ()
+    # Web conversations are proven by a token (bot/channels/tokens.py); Telegram's are not
+    # (the platform authenticates the chat).
+    needs_token: bool = False
+    token: str | None = None
 
 
 @dataclass
@@ -59,14 +63,22 @@ class Reply:
     mode: str
     messages: list[OutgoingMessage] = field(default_factory=list)
     conversation_id: int | None = None
+    token: str | None = None  # issued with the first reply of a new web conversation
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "sender": self.sender,
             "language": self.language,
             "mode": self.mode,
             "messages": [m.to_json() for m in self.messages],
         }
+        if self.token is not None:
+            body["token"] = self.token
+        return body
+
+
+class AccessDeniedError(Exception):
+    """The request did not prove the conversation is the sender's (no or a wrong token)."""
 
 
 class DeliveryFailedError(Exception):

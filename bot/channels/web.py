@@ -1,7 +1,9 @@
-"""The web channel's chat API: `POST /api/messages` (DESIGN.md contract).
+"""The web channel's chat API (DESIGN.md contract): `POST /api/messages` to chat, `GET`
+for what was said since a message, `DELETE` to erase the conversation.
 
 Validation happens here, at the edge, so the rest of the gateway only sees a
-well-formed `IncomingMessage`. Every rejection says what to fix.
+well-formed `IncomingMessage`. Every rejection says what to fix. A conversation is
+proven by its bearer token (bot/channels/tokens.py), never by its id in a URL.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bot.channels.base import IncomingMessage
+from bot.channels.base import AccessDeniedError, IncomingMessage, Reply
+from bot.channels.tokens import bearer, token_hash
 from bot.db import Conversation, Message
+from bot.erasure import erase_conversation
 from bot.errors import ApiError
 from bot.events import Broker
-from bot.repository import history, message_json
+from bot.ratelimit import RateLimiter
+from bot.repository import find_by_token, history, message_json
 from lotsen.municipalities import municipality_ids
 
 CHANNEL = "web"
@@ -34,7 +39,7 @@ def _string_field(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def parse_message(raw: bytes) -> IncomingMessage:
+def parse_message(raw: bytes, token: str | None = None) -> IncomingMessage:
     """Validate a request body into an IncomingMessage, or raise ApiError (400/413)."""
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
@@ -75,6 +80,31 @@ def parse_message(raw: bytes) -> IncomingMessage:
         language=language or None,
         municipality=municipality,
         hints=tuple(hints[:10]),
+        needs_token=True,
+        token=token,
+    )
+
+
+NO_STORE = {"Cache-Control": "no-store"}  # a conversation is nobody's to cache
+
+
+def rate_key(incoming: IncomingMessage, address: str) -> str:
+    """Whose budget a message spends: its token's (so nobody can use up someone else's by
+    writing under their id), or, for a first message, the address it comes from."""
+    if incoming.token:
+        return _token_key(incoming.token)
+    return f"{CHANNEL}:new:{address}"
+
+
+def _token_key(token: str) -> str:
+    return f"{CHANNEL}:token:{token_hash(token)[:24]}"
+
+
+def unauthorized() -> ApiError:
+    return ApiError(
+        401,
+        "this conversation needs its token: send 'Authorization: Bearer <token>' from the first reply",
+        {"WWW-Authenticate": "Bearer"},
     )
 
 
@@ -82,30 +112,54 @@ async def post_message(request: Request) -> JSONResponse:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
-    incoming = parse_message(await request.body())
-    wait = request.app.state.rate_limiter.retry_after(f"{CHANNEL}:{incoming.sender}")
+    incoming = parse_message(await request.body(), bearer(request.headers))
+    wait = request.app.state.rate_limiter.retry_after(rate_key(incoming, request.client.host if request.client else ""))
     if wait:
         seconds = max(1, round(wait))
         raise ApiError(429, f"too many messages; try again in {seconds} s", {"Retry-After": str(seconds)})
-    reply = await request.app.state.pipeline.handle(incoming)
-    return JSONResponse(reply.to_json())
+    try:
+        reply = await request.app.state.pipeline.handle(incoming)
+    except AccessDeniedError:
+        raise unauthorized() from None
+    count_first_message(request.app.state.rate_limiter, reply)
+    return JSONResponse(reply.to_json(), headers=NO_STORE)
+
+
+def count_first_message(limiter: RateLimiter, reply: Reply) -> None:
+    """A new conversation's first message counts in its token's budget too."""
+    if reply.token is not None:
+        limiter.retry_after(_token_key(reply.token))
 
 
 async def get_messages(request: Request) -> JSONResponse:
-    """`GET /api/messages?sender=…&after=<id>`: what was said to this user since message
-    `after` (staff replies, notices), so a web client that is not connected live gets them.
-    `&history=1` includes the user's own messages (the widget restores its history)."""
-    sender = request.query_params.get("sender", "")
-    if not sender or len(sender) > MAX_SENDER_CHARS:
-        raise ApiError(400, f"'sender' is required and at most {MAX_SENDER_CHARS} characters")
+    """`GET /api/messages?after=<id>` with the bearer token: what was said to this user
+    since message `after` (staff replies, notices), so a client that is not connected
+    live gets them. `&history=1` includes the user's own messages (restoring a reload)."""
     try:
         after = int(request.query_params.get("after", "0"))
     except ValueError:
         raise ApiError(400, "'after' must be a message id (an integer)") from None
     include_user = request.query_params.get("history") == "1"
-    conversation, messages = await history(request.app.state.db, CHANNEL, sender, after, include_user)
-    mode = conversation.mode if conversation else "bot"
-    return JSONResponse({"sender": sender, "mode": mode, "messages": [message_json(m) for m in messages]})
+    token = bearer(request.headers)
+    conversation, messages = await history(request.app.state.db, CHANNEL, token, after, include_user)
+    if conversation is None:
+        raise unauthorized()
+    body = {
+        "mode": conversation.mode,
+        "language": conversation.language,
+        "messages": [message_json(m) for m in messages],
+    }
+    return JSONResponse(body, headers=NO_STORE)
+
+
+async def delete_conversation(request: Request) -> JSONResponse:
+    """`DELETE /api/messages` with the bearer token: erase this conversation everywhere."""
+    async with request.app.state.db.sessions() as session:
+        conversation = await find_by_token(session, CHANNEL, bearer(request.headers))
+    if conversation is None:
+        raise unauthorized()
+    erased = await erase_conversation(request.app.state.db, conversation, request.app.state.settings.rasa_tracker_url)
+    return JSONResponse({"deleted": True, "everywhere": erased}, headers=NO_STORE)
 
 
 class WebOutput:

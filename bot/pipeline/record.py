@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.channels.base import IncomingMessage
-from bot.db import Database, Message
+from bot.channels.base import AccessDeniedError, IncomingMessage
+from bot.channels.tokens import matches, new_token, token_hash
+from bot.db import Conversation, Database, Message
 from bot.dbretry import retry_on_disconnect
 from bot.language import LanguageDetector, next_language_state
 from bot.pipeline.turn import Turn
@@ -39,7 +40,8 @@ class Recorder:
         for attempt in range(2):
             async with self.db.sessions() as session:
                 try:
-                    conversation = await get_or_create_conversation(session, incoming.channel, incoming.sender)
+                    conversation, created = await get_or_create_conversation(session, incoming.channel, incoming.sender)
+                    issued = self._prove(incoming, conversation, created)
                     state = next_language_state(
                         conversation.language, conversation.pending_language, detection, chosen, list(incoming.hints)
                     )
@@ -56,8 +58,24 @@ class Recorder:
                     continue
             emergency = not shaped and self.lexicon.emergency_match(incoming.text) is not None
             language = state.language or self.default_language
-            return Turn(incoming, conversation, language, state, message.id, payload, emergency)
+            turn = Turn(incoming, conversation, language, state, message.id, payload, emergency)
+            turn.issued_token = issued
+            return turn
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _prove(incoming: IncomingMessage, conversation: Conversation, created: bool) -> str | None:
+        """A new web conversation gets its token (returned once, stored as a hash); an
+        existing one must show it, or nothing is stored and the request is refused."""
+        if not incoming.needs_token:
+            return None
+        if created:
+            token = new_token()
+            conversation.token_hash = token_hash(token)
+            return token
+        if not matches(conversation.token_hash, incoming.token):
+            raise AccessDeniedError("this conversation needs its token (Authorization: Bearer …)")
+        return None
 
     @staticmethod
     def _explicit_language(incoming: IncomingMessage, payload: protocol.Payload | None) -> str | None:

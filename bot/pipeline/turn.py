@@ -29,6 +29,7 @@ class Turn:
     unanswered: str | None = None  # marks the user's message for the editors' feed
     directives: Directives = field(default_factory=Directives)
     erased: bool = False  # the conversation is gone (/forget): nothing more is stored
+    issued_token: str | None = None  # a new web conversation's token, for the first reply
 
     @property
     def text(self) -> str:
@@ -47,4 +48,11 @@ class Turn:
         self.changes.update(columns)
 
     def reply(self) -> Reply:
-        return Reply(self.incoming.sender, self.language, self.conversation.mode, self.replies, self.conversation.id)
+        return Reply(
+            self.incoming.sender,
+            self.language,
+            self.conversation.mode,
+            self.replies,
+            self.conversation.id,
+            self.issued_token,
+        )

@@ -14,6 +14,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
+from lotsen.bidi import isolate_runs
 from lotsen.paths import LOCALE_DIR, ROOT
 
 DOMAIN = "console"
@@ -33,6 +34,7 @@ def templates(language: str) -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["runs"] = isolate_runs  # chat bubbles render as in the widget
     return Jinja2Templates(env=env)
 
 

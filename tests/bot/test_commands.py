@@ -15,6 +15,7 @@ from bot.db import Conversation
 from bot.pipeline.commands import CONFIRMATION_LIFETIME
 from lotsen import protocol, sentences
 from lotsen.i18n import t
+from tests.helpers.chat import history
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.handoff import MONDAY_MORNING, Clock, handoff_client, say
 
@@ -62,7 +63,7 @@ def test_forget_and_language_are_answered_while_waiting_for_staff(client: TestCl
         "uk", "Done. I have deleted this conversation and everything Lotsen kept about it."
     )
     assert backends.received == []  # none of it went to Rasa
-    assert client.get("/api/messages", params={"sender": "w", "history": "1"}).json()["messages"] == []
+    assert history(client, "w") == []
 
 
 def test_commands_for_the_bot_wait_while_staff_own_the_conversation(client: TestClient, backends: FakeBackends) -> None:
@@ -78,8 +79,8 @@ def test_an_old_confirmation_button_deletes_nothing(client: TestClient) -> None:
     assert refused["messages"][0]["text"] == t(
         "sv", "This button has expired. Write /forget again if you want to delete this conversation."
     )
-    history = client.get("/api/messages", params={"sender": "o", "history": "1"}).json()["messages"]
-    assert [m["text"] for m in history][:1] == ["hej igen"]
+    messages = history(client, "o")
+    assert [m["text"] for m in messages][:1] == ["hej igen"]
 
 
 def test_pressing_an_old_button_leaves_the_newest_one_working(client: TestClient) -> None:
@@ -98,7 +99,7 @@ def test_a_confirmation_expires(client: TestClient, clock: MovableClock) -> None
     assert expired["messages"][0]["text"] == t(
         "en", "This button has expired. Write /forget again if you want to delete this conversation."
     )
-    assert client.get("/api/messages", params={"sender": "e", "history": "1"}).json()["messages"]
+    assert history(client, "e")
 
 
 def test_a_forged_nonce_and_a_payload_without_one_are_refused(client: TestClient) -> None:
@@ -106,7 +107,7 @@ def test_a_forged_nonce_and_a_payload_without_one_are_refused(client: TestClient
     for attempt in ('/forget_confirm{"nonce":"0000000000000000"}', "/forget_confirm"):
         reply = say(client, "f", attempt)
         assert reply["messages"][0]["text"].startswith(t("en", "This button has expired.").split(".")[0])
-    assert client.get("/api/messages", params={"sender": "f", "history": "1"}).json()["messages"]
+    assert history(client, "f")
 
 
 def municipality_of(client: TestClient, sender: str) -> str | None:

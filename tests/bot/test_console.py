@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from tests.bot.test_editor import PASSWORD, add_account, csrf_of
+from tests.helpers.chat import auth
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, Clock, handoff_client, say
 
@@ -83,7 +84,7 @@ def test_claim_reply_and_hand_back(client: TestClient, clock: Clock) -> None:
     assert say(client, "amal", "مرحبا؟")["mode"] == "human"
 
     assert post_form(sara, f"{page}/reply", page, text="Hej Amal, jag hjälper dig.").status_code == 303  # type: ignore[attr-defined]
-    received = client.get("/api/messages", params={"sender": "amal"}).json()
+    received = client.get("/api/messages", headers=auth(client, "amal")).json()
     assert received["mode"] == "human"
     authors = [(m["author"], m["text"]) for m in received["messages"]]
     assert ("staff", "Hej Amal, jag hjälper dig.") in authors
@@ -91,7 +92,7 @@ def test_claim_reply_and_hand_back(client: TestClient, clock: Clock) -> None:
     last = received["messages"][-1]["id"]
 
     assert post_form(sara, f"{page}/handback", page).status_code == 303  # type: ignore[attr-defined]
-    after = client.get("/api/messages", params={"sender": "amal", "after": last}).json()
+    after = client.get("/api/messages", params={"after": last}, headers=auth(client, "amal")).json()
     assert after["mode"] == "bot" and after["messages"][0]["author"] == "system"
     assert "Nobody is waiting" in sara.get("/console").text or "Ingen väntar" in sara.get("/console").text
 

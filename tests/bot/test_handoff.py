@@ -14,6 +14,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.db import Conversation, Handoff, Ticket
+from tests.helpers.chat import auth, tokens_of
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, STOCKHOLM, Clock, handoff_client, say
 
@@ -117,7 +118,7 @@ def test_sweep_ends_waits_nobody_claimed_and_the_user_finds_the_notice(client: T
     assert client.portal.call(handoff.expire_due) == []  # type: ignore[union-attr]
     clock.now = MONDAY_MORNING + timedelta(minutes=11)
     assert len(client.portal.call(handoff.expire_due)) == 1  # type: ignore[union-attr]
-    polled = client.get("/api/messages", params={"sender": "ivan"}).json()
+    polled = client.get("/api/messages", headers=auth(client, "ivan")).json()
     assert polled["mode"] == "bot"
     assert polled["messages"][-1]["author"] == "system"
     assert [b["payload"] for b in polled["messages"][-1]["buttons"]] == ["/leave_message"]
@@ -126,12 +127,15 @@ def test_sweep_ends_waits_nobody_claimed_and_the_user_finds_the_notice(client: T
 def test_queue_and_tickets_survive_a_gateway_restart(
     tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, clock: Clock
 ) -> None:
+    tokens: dict[str, str] = {}
     for attempt in range(2):
         restarted = handoff_client(tmp_path, knowledge_dir, backends, clock)
         app_client = next(restarted)
+        tokens_of(app_client).update(tokens)  # the user's widget keeps its token across the restart
         if attempt == 0:
             say(app_client, "jon", "/human", language="en", municipality="linkoping")
             say(app_client, "jon", "still here")
+            tokens = dict(tokens_of(app_client))
         else:
             assert [h.status for h in rows(app_client, Handoff)] == ["waiting"]
             assert say(app_client, "jon", "hello again")["mode"] == "waiting"

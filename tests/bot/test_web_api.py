@@ -11,11 +11,12 @@ from starlette.testclient import TestClient
 
 from bot.db import Conversation, Message
 from lotsen.i18n import t
+from tests.helpers.chat import post_chat
 from tests.helpers.fake_backends import FakeBackends
 
 
 def post(client: TestClient, body: Any, **kwargs: Any) -> Any:
-    return client.post("/api/messages", json=body, **kwargs)
+    return post_chat(client, body, **kwargs)
 
 
 def stored_messages(client: TestClient, sender: str) -> list[tuple[str, str]]:
@@ -41,7 +42,10 @@ def test_swedish_question_is_forwarded_with_language_and_reply_matches_contract(
     response = post(client, {"sender": "anna", "text": "Hur skaffar jag BankID?"})
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    token = body.pop("token")  # the first reply of a new conversation carries its token
+    assert isinstance(token, str) and len(token) >= 32
+    assert body == {
         "sender": "anna",
         "language": "sv",
         "mode": "bot",
@@ -54,6 +58,7 @@ def test_swedish_question_is_forwarded_with_language_and_reply_matches_contract(
             "metadata": {"language": "sv", "municipality": None, "channel": "web"},
         }
     ]
+    assert "token" not in post(client, {"sender": "anna", "text": "Tack"}).json()  # only the first carries it
 
 
 def test_explicit_language_and_municipality_are_passed_on(client: TestClient, backends: FakeBackends) -> None:
@@ -140,8 +145,8 @@ def test_unknown_route_and_wrong_method_answer_json(client: TestClient) -> None:
     wrong = client.put("/api/messages", json={})
     assert wrong.status_code == 405
     assert "error" in wrong.json()
-    assert client.get("/api/messages").status_code == 400  # polling needs a sender
-    assert client.get("/api/messages?sender=x&after=soon").status_code == 400
+    assert client.get("/api/messages").status_code == 401  # polling needs the conversation's token
+    assert client.get("/api/messages?after=soon").status_code == 400
 
 
 def test_rasa_starting_gives_a_translated_try_again(client: TestClient, backends: FakeBackends) -> None:

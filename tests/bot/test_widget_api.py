@@ -15,6 +15,7 @@ from lotsen.i18n import t
 from lotsen.settings import Settings
 from tests.bot.test_console import post_form, staff_client
 from tests.bot.test_editor import add_account
+from tests.helpers.chat import auth, history, post_chat
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.handoff import MONDAY_MORNING, Clock
 
@@ -68,32 +69,55 @@ def test_websocket_chat_replies_and_rejects_bad_input_without_closing(
     client: TestClient, backends: FakeBackends
 ) -> None:
     backends.rasa_replies = [{"text": "BankID-svar"}]
-    with client.websocket_connect("/api/ws?sender=w-1") as ws:
+    with client.websocket_connect("/api/ws") as ws:
         ws.send_text("not json")
         assert ws.receive_json() == {"type": "error", "status": 400, "error": "message must be valid JSON"}
-        ws.send_json({"text": ""})
+        ws.send_json({"type": "message", "sender": "w-1", "text": ""})
         assert ws.receive_json()["status"] == 400
-        ws.send_json({"text": "x" * 2001})
+        ws.send_json({"type": "message", "sender": "w-1", "text": "x" * 2001})
         assert ws.receive_json()["status"] == 413
-        ws.send_json({"text": "Hur skaffar jag BankID?", "metadata": {"municipality": "linkoping"}})
+        ws.send_json({"type": "message", "text": "hej"})  # neither a token nor a new sender
+        assert ws.receive_json()["status"] == 400
+        first = {"type": "message", "sender": "w-1", "text": "Hur skaffar jag BankID?"}
+        ws.send_json({**first, "metadata": {"municipality": "linkoping"}})
         reply = ws.receive_json()
         assert reply["type"] == "reply" and reply["messages"][0]["text"] == "BankID-svar"
-    history = client.get("/api/messages", params={"sender": "w-1", "history": "1"}).json()["messages"]
+        assert len(reply["token"]) >= 32
+    headers = {"Authorization": f"Bearer {reply['token']}"}
+    history = client.get("/api/messages", params={"history": "1"}, headers=headers).json()["messages"]
     assert [(m["author"], m["text"]) for m in history] == [("user", "Hur skaffar jag BankID?"), ("bot", "BankID-svar")]
 
 
-def test_websocket_without_sender_is_closed_with_a_reason(client: TestClient) -> None:
+def test_a_socket_proves_its_conversation_with_the_first_frame(client: TestClient, backends: FakeBackends) -> None:
+    token = post_chat(client, {"sender": "w-5", "text": "hej"}).json()["token"]
+    with client.websocket_connect("/api/ws") as ws:
+        ws.send_json({"type": "message", "sender": "w-5", "text": "hej igen"})  # someone else's id, no token
+        assert ws.receive_json()["status"] == 401
+        ws.send_json({"type": "auth", "token": token})
+        assert ws.receive_json() == {"type": "auth", "ok": True, "mode": "bot", "language": "sv"}
+        ws.send_json({"type": "message", "sender": "someone-else", "text": "hej igen"})  # the id is ignored
+        assert ws.receive_json()["type"] == "reply"
+    assert [m["text"] for m in history(client, "w-5")][-2] == "hej igen"
     with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/api/ws") as ws:
+        ws.send_json({"type": "auth", "token": "not-the-token"})
         ws.receive_json()
-    assert closed.value.code == 4400
+    assert closed.value.code == 4401
 
 
 def test_staff_reply_is_pushed_over_the_socket_with_the_staff_name(client: TestClient) -> None:
     add_account(client, "sara", "staff")
     sara = staff_client(client, "sara")
-    with client.websocket_connect("/api/ws?sender=w-2") as ws:
-        ws.send_json({"text": "/human", "metadata": {"language": "en", "municipality": "linkoping"}})
-        assert ws.receive_json()["mode"] == "waiting"
+    with client.websocket_connect("/api/ws") as ws:
+        ws.send_json(
+            {
+                "type": "message",
+                "sender": "w-2",
+                "text": "/human",
+                "metadata": {"language": "en", "municipality": "linkoping"},
+            }
+        )
+        first = ws.receive_json()
+        assert first["mode"] == "waiting"
         handoff = re.search(r'href="/console/handoffs/(\d+)"', sara.get("/console").text)
         assert handoff
         page = f"/console/handoffs/{handoff.group(1)}"
@@ -104,17 +128,19 @@ def test_staff_reply_is_pushed_over_the_socket_with_the_staff_name(client: TestC
         pushed = ws.receive_json()
         assert (pushed["author"], pushed["name"], pushed["text"]) == ("staff", "Sara", "Hi, I am Sara.")
     # After a reload the widget reads its history: the staff member's name is still there.
-    history = client.get("/api/messages", params={"sender": "w-2", "history": "1"}).json()["messages"]
+    headers = {"Authorization": f"Bearer {first['token']}"}
+    history = client.get("/api/messages", params={"history": "1"}, headers=headers).json()["messages"]
     assert [(m["author"], m["name"]) for m in history if m["author"] == "staff"] == [("staff", "Sara")]
     assert history[-1]["id"] == pushed["id"]  # one serialiser: the same message, the same shape
     assert set(history[-1]) == set(pushed) - {"type", "mode"}
 
 
 def test_delete_my_conversation_erases_it(client: TestClient, backends: FakeBackends) -> None:
-    client.post("/api/messages", json={"sender": "w-3", "text": "hej"})
-    assert client.get("/api/messages", params={"sender": "w-3", "history": "1"}).json()["messages"]
-    deleted = client.delete("/api/messages", params={"sender": "w-3"}).json()
+    post_chat(client, {"sender": "w-3", "text": "hej"})
+    assert history(client, "w-3")
+    headers = auth(client, "w-3")
+    deleted = client.delete("/api/messages", headers=headers).json()
     assert deleted == {"deleted": True, "everywhere": False}  # no tracker table in this test's Rasa store
-    assert client.get("/api/messages", params={"sender": "w-3", "history": "1"}).json()["messages"] == []
-    assert client.delete("/api/messages", params={"sender": "w-3"}).json()["deleted"] is False
-    assert client.delete("/api/messages").status_code == 400
+    assert client.get("/api/messages", params={"history": "1"}, headers=headers).status_code == 401  # gone
+    assert client.delete("/api/messages", headers=headers).status_code == 401
+    assert client.delete("/api/messages").status_code == 401

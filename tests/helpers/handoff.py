@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from bot.app import create_app
 from lotsen.settings import Settings
+from tests.helpers.chat import post_chat
 from tests.helpers.fake_backends import FakeBackends
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -44,7 +45,7 @@ def handoff_client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, 
 
 
 def say(client: TestClient, sender: str, text: str, **metadata: str) -> dict[str, Any]:
-    response = client.post("/api/messages", json={"sender": sender, "text": text, "metadata": metadata})
+    response = post_chat(client, {"sender": sender, "text": text, "metadata": metadata})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

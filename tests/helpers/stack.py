@@ -22,6 +22,7 @@ from lotsen.office_hours import day_off
 from lotsen.paths import KNOWLEDGE_DIR, ROOT
 from lotsen.stack import Stack, StackConfig
 from lotsen.train import ensure_model
+from tests.helpers.chat import say_over_http
 
 
 def free_port() -> int:
@@ -70,14 +71,7 @@ def health(stack: Stack) -> httpx.Response | None:
 
 
 def say(stack: Stack, sender: str, text: str, **metadata: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{stack.config.gateway_url}/api/messages",
-        json={"sender": sender, "text": text, "metadata": metadata},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return say_over_http(stack.config.gateway_url, sender, text, **metadata)
 
 
 PASSWORD = "browser-test-password"

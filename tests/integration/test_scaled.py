@@ -30,6 +30,7 @@ from bot.backends import RasaClient
 from lotsen.scaled import scaled_env
 from lotsen.stack import Stack
 from tests.bot.test_editor import csrf_of
+from tests.helpers.chat import SESSION_TOKENS, history_over_http, say_over_http
 from tests.helpers.services import (
     POSTGRES_ADMIN_URL,
     REDIS_START,
@@ -95,18 +96,11 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
 
 
 def say(gateway: str, sender: str, text: str, **metadata: str) -> dict[str, Any]:
-    response = httpx.post(
-        f"{gateway}/api/messages", json={"sender": sender, "text": text, "metadata": metadata}, timeout=60
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return say_over_http(gateway, sender, text, timeout=60, **metadata)
 
 
 def history(gateway: str, sender: str) -> list[tuple[str, str]]:
-    response = httpx.get(f"{gateway}/api/messages", params={"sender": sender, "history": "1"}, timeout=30)
-    assert response.status_code == 200, response.text
-    return [(m["author"], m["text"]) for m in response.json()["messages"]]
+    return [(m["author"], m["text"]) for m in history_over_http(gateway, sender)]
 
 
 def test_one_conversation_served_by_both_gateways_stays_consistent(scaled: Scaled) -> None:
@@ -185,7 +179,9 @@ def test_erasure_leaves_no_row_behind_in_either_postgresql_store(scaled: Scaled)
     say(scaled.gateways[0], sender, "Mitt personnummer är 19900101-1234, hur får jag BankID?", language="sv")
     assert scaled.sql(scaled.tracker_db, "SELECT count(*) FROM events WHERE sender_id = %s", f"web:{sender}")[0][0] > 0
 
-    erased = httpx.delete(f"{scaled.gateways[1]}/api/messages", params={"sender": sender}, timeout=30)
+    token = SESSION_TOKENS[sender]
+    headers = {"Authorization": f"Bearer {token}"}
+    erased = httpx.delete(f"{scaled.gateways[1]}/api/messages", headers=headers, timeout=30)
     assert erased.status_code == 200, erased.text
 
     assert scaled.sql(scaled.gateway_db, "SELECT count(*) FROM conversations WHERE sender = %s", sender) == [(0,)]
@@ -226,19 +222,24 @@ def run_load(
 
     async def conversation(client: httpx.AsyncClient, gateway: str, sender: str, stop_at: float) -> None:
         turn = 0
+        headers: dict[str, str] = {}
         while time.monotonic() < stop_at:
             text = f"{QUESTIONS[turn % len(QUESTIONS)]} ({turn})"
             turn += 1
             report.sent += 1
             try:
                 response = await client.post(
-                    f"{gateway}/api/messages", json={"sender": sender, "text": text, "metadata": {"language": "sv"}}
+                    f"{gateway}/api/messages",
+                    json={"sender": sender, "text": text, "metadata": {"language": "sv"}},
+                    headers=headers,
                 )
             except httpx.HTTPError as exc:
                 report.lost.append(f"{sender} {text}: {exc!r}")
                 continue
             if response.status_code != 200 or not response.json()["messages"]:
                 report.lost.append(f"{sender} {text}: HTTP {response.status_code} {response.text[:100]}")
+            elif "token" in response.json():
+                headers = {"Authorization": f"Bearer {response.json()['token']}"}
             await asyncio.sleep(0.05)
 
     async def load() -> None:
