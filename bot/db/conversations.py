@@ -1,14 +1,12 @@
-"""The gateway's database: conversations and every message in and out.
+"""Conversations and everything in them: messages, handoffs, tickets, the outbox.
 
-SQLite under `var/` by default, PostgreSQL when `LOTSEN_DATABASE_URL` says so; the
-same SQLAlchemy code serves both. The gateway, not Rasa, owns who is answering a
-conversation (`mode`), so that state lives here and survives restarts.
+The gateway, not Rasa, owns who is answering a conversation (`mode`), so that state
+lives here and survives restarts.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
@@ -20,27 +18,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     false,
-    text,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.migrate import upgrade
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-class Base(DeclarativeBase):
-    pass
+from bot.db.engine import Base, utcnow
 
 
 class Conversation(Base):
@@ -165,79 +147,3 @@ class TelegramGroup(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     told_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class Staff(Base):
-    """A person who signs in: `editor` (knowledge bank), `staff` (console), `admin` (both).
-
-    Only an Argon2 hash of the password is stored.
-    """
-
-    __tablename__ = "staff"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and the writer work side by side; busy_timeout waits instead of failing."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-class AuditEntry(Base):
-    """Who did what to which conversation, and when: claim, reply, hand back, close, ticket.
-
-    Only ids, never message text, so the log holds no personal data of its own and may
-    outlive the conversation (retention and erasure delete the conversation, not the
-    record that a staff member once answered it).
-    """
-
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor: Mapped[str] = mapped_column(String(64))  # the staff member's username
-    action: Mapped[str] = mapped_column(String(32))
-    conversation_id: Mapped[int | None] = mapped_column()
-    handoff_id: Mapped[int | None] = mapped_column()
-    ticket_id: Mapped[int | None] = mapped_column()
-
-
-class Database:
-    """Engine and session factory; `create()` makes the tables on first start."""
-
-    def __init__(self, url: str) -> None:
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-
-    async def create(self) -> None:
-        """Create or upgrade the schema (Alembic migrations in bot/migrations).
-
-        Migrations run with SQLite's foreign keys off; the pool is emptied afterwards so
-        every later connection starts with them on (cascading deletes depend on it).
-        """
-        await upgrade(self.engine)
-        await self.engine.dispose()
-
-    async def ping(self) -> bool:
-        try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            return True
-        except Exception:  # noqa: BLE001 — any failure means "down" for the health check
-            return False
-
-    async def dispose(self) -> None:
-        await self.engine.dispose()

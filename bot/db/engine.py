@@ -1,0 +1,65 @@
+"""The gateway's database engine: SQLite under `var/` by default, PostgreSQL when
+`LOTSEN_DATABASE_URL` says so; the same SQLAlchemy code serves both."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from bot.migrate import upgrade
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes for timezone-aware columns; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and the writer work side by side; busy_timeout waits instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """Engine and session factory; `create()` makes the tables on first start."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def create(self) -> None:
+        """Create or upgrade the schema (Alembic migrations in bot/migrations).
+
+        Migrations run with SQLite's foreign keys off; the pool is emptied afterwards so
+        every later connection starts with them on (cascading deletes depend on it).
+        """
+        await upgrade(self.engine)
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 — any failure means "down" for the health check
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
