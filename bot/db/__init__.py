@@ -3,6 +3,7 @@ sessions, the audit log and knowledge-bank revisions (one import place for all m
 
 from bot.db.conversations import (
     Conversation,
+    ErasureJob,
     Handoff,
     Message,
     OutboxEntry,
@@ -10,17 +11,20 @@ from bot.db.conversations import (
     Ticket,
 )
 from bot.db.engine import Base, Database, aware, utcnow
-from bot.db.staff import AuditEntry, Staff
+from bot.db.staff import AuditEntry, KnowledgeRevision, Staff, StaffSession
 
 __all__ = [
     "AuditEntry",
     "Base",
     "Conversation",
     "Database",
+    "ErasureJob",
     "Handoff",
+    "KnowledgeRevision",
     "Message",
     "OutboxEntry",
     "Staff",
+    "StaffSession",
     "TelegramGroup",
     "Ticket",
     "aware",

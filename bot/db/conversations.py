@@ -51,6 +51,11 @@ class Conversation(Base):
     confirm_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # When anyone (user, bot, staff) last wrote in it: what retention measures age from.
+    # Nullable only in the schema (added in place by migration 0008); always set.
+    last_message_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True, nullable=True
+    )
 
     @property
     def rasa_sender_id(self) -> str:
@@ -147,3 +152,19 @@ class TelegramGroup(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     told_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ErasureJob(Base):
+    """Erasing a conversation from a store that did not answer at once (Rasa's tracker
+    store): retried until it is done, so "deleted" becomes true; admins see stuck jobs."""
+
+    __tablename__ = "erasure_jobs"
+    __table_args__ = (Index("ix_erasure_jobs_pending", "done_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rasa_sender_id: Mapped[str] = mapped_column(String(160))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
