@@ -115,11 +115,11 @@
     ".panel{position:fixed;bottom:20px;right:20px;z-index:2147483001;width:390px;max-width:calc(100vw - 24px);height:620px;max-height:calc(100vh - 40px);background:#fff;border:1px solid #767676;border-radius:14px;display:flex;flex-direction:column;box-shadow:0 8px 28px rgba(0,0,0,.3);overflow:hidden}",
     // The corner follows the host page's direction, not the chat's language.
     ".corner-left .launcher,.corner-left .panel{right:auto;left:20px}",
-    "header{background:#12355b;color:#fff;padding:8px 10px 8px 12px;display:flex;flex-direction:column;gap:6px}",
+    ".head{background:#12355b;color:#fff;padding:8px 10px 8px 12px;display:flex;flex-direction:column;gap:6px}",
     ".row{display:flex;gap:8px;align-items:center;flex-wrap:wrap}",
     "h2{font-size:17px;font-weight:700;margin:0;flex:1 1 auto;line-height:1.3}",
-    "header button{font-size:14px;border-radius:6px;border:1px solid #fff;background:#fff;color:#12355b;padding:4px 10px;cursor:pointer;line-height:1.3}",
-    "header .close{font-size:22px;line-height:1;padding:2px 10px;background:transparent;color:#fff;border-color:transparent}",
+    ".head button{font-size:14px;border-radius:6px;border:1px solid #fff;background:#fff;color:#12355b;padding:4px 10px;cursor:pointer;line-height:1.3}",
+    ".head .close{font-size:22px;line-height:1;padding:2px 10px;background:transparent;color:#fff;border-color:transparent}",
     ".toggle .chev{display:inline-block;margin-inline-start:6px;font-size:11px}",
     ".languages,.confirm{padding:10px 12px;background:#eef2f7;border-block-end:1px solid #b9c3cf}",
     ".languages ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}",
@@ -153,19 +153,19 @@
     "form button{background:#12355b;color:#fff;border:0;border-radius:8px;padding:8px 14px;cursor:pointer}",
     ".sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}",
     "button:focus-visible,input:focus-visible,a:focus-visible,.log:focus-visible{outline:3px solid #12355b;outline-offset:2px}",
-    "header button:focus-visible,.launcher:focus-visible{outline:3px solid #f5b301;outline-offset:2px}",
+    ".head button:focus-visible,.launcher:focus-visible{outline:3px solid #f5b301;outline-offset:2px}",
     "@media (max-width:480px){.panel,.corner-left .panel{inset:0;width:100%;max-width:100%;height:100%;max-height:100%;border-radius:0;border:0}.msg{max-width:92%}}",
     "@media (prefers-reduced-motion:no-preference){.log{scroll-behavior:auto}}",
     "</style>",
     "<div class='wrap' dir='ltr'>",
     "<button class='launcher' type='button' aria-haspopup='dialog' aria-expanded='false' aria-controls='lotsen-panel' hidden></button>",
     "<section class='panel' id='lotsen-panel' role='dialog' aria-modal='false' aria-labelledby='lotsen-title' hidden>",
-    "<header>",
+    "<div class='head'>",
     "<div class='row'><h2 id='lotsen-title'></h2><button type='button' class='close'><span aria-hidden='true'>×</span><span class='sr close-label'></span></button></div>",
     "<div class='row'><button type='button' class='toggle' aria-expanded='false' aria-controls='lotsen-languages'>",
     "<span class='sr toggle-label'></span><span class='toggle-name'></span><span class='chev' aria-hidden='true'>▾</span></button>",
     "<button type='button' class='delete' aria-expanded='false' aria-controls='lotsen-confirm'></button></div>",
-    "</header>",
+    "</div>",
     "<div class='languages' id='lotsen-languages' hidden><ul></ul></div>",
     "<div class='confirm' id='lotsen-confirm' role='group' aria-labelledby='lotsen-confirm-text' hidden>",
     "<p id='lotsen-confirm-text'></p><div class='actions'><button type='button' class='yes'></button><button type='button' class='cancel'></button></div></div>",
@@ -214,7 +214,7 @@
     var timer = controller ? setTimeout(function () { controller.abort(); }, FETCH_MS) : null;
     options = options || {};
     options.credentials = "omit";
-    options.cache = "no-store";
+    options.cache = options.cache || "no-store";
     if (controller) options.signal = controller.signal;
     return fetch(url, options).then(function (response) {
       clearTimeout(timer);
@@ -227,7 +227,7 @@
   function fetchTexts(code) {
     if (code && cache[code]) return Promise.resolve(cache[code]);
     var query = code ? "language=" + encodeURIComponent(code) : "accept=" + encodeURIComponent(preferred().join(","));
-    return timedFetch(origin + "/api/widget/texts?" + query).then(function (result) {
+    return timedFetch(origin + "/api/widget/texts?" + query, { cache: "default" }).then(function (result) {
       if (!result.ok) throw new Error("texts: " + result.status);
       cache[result.body.language] = result.body;
       directions[result.body.language] = result.body.direction === "rtl" ? "rtl" : "ltr";
@@ -246,7 +246,7 @@
     launcher.textContent = texts.open;
     $("#lotsen-title").textContent = texts.title;
     $(".close-label").textContent = texts.close;
-    $(".toggle-label").textContent = texts.choose_language + ": ";
+    $(".toggle-label").textContent = texts.choose_language + " ";
     $("label[for=lotsen-input]").textContent = texts.message;
     $(".send").textContent = texts.send;
     deleteButton.textContent = texts.delete;
@@ -766,14 +766,21 @@
     }
   }
 
+  // Polls every POLL_MS while there is a conversation and no bound socket. Asking again
+  // while a poll is pending or running changes nothing (reconnect attempts must not keep
+  // pushing it back).
+  var polling = false;
   function schedulePoll() {
-    clearTimeout(pollTimer);
-    pollTimer = null;
+    if (pollTimer || polling) return;
     if (!open || !token || socketState === "ready") return;
     pollTimer = setTimeout(function () {
       pollTimer = null;
       if (!open || !token || socketState === "ready") return;
-      catchUp().then(schedulePoll);
+      polling = true;
+      catchUp().then(function () {
+        polling = false;
+        schedulePoll();
+      });
     }, POLL_MS);
   }
   function stopPolling() { clearTimeout(pollTimer); pollTimer = null; }

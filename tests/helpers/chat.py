@@ -50,10 +50,12 @@ def forget_token(client: Any, sender: str) -> None:
 SESSION_TOKENS: Tokens = {}
 
 
-def say_over_http(base_url: str, sender: str, text: str, timeout: float = 30, **metadata: str) -> dict[str, Any]:
+def say_over_http(
+    base_url: str, sender: str, text: str, metadata: dict[str, str] | None = None, timeout: float = 30
+) -> dict[str, Any]:
     token = SESSION_TOKENS.get(sender)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = {"sender": sender, "text": text, "metadata": metadata}
+    body = {"sender": sender, "text": text, "metadata": metadata or {}}
     response = httpx.post(f"{base_url}/api/messages", json=body, headers=headers, timeout=timeout)
     assert response.status_code == 200, response.text
     reply: dict[str, Any] = response.json()

@@ -71,7 +71,7 @@ def health(stack: Stack) -> httpx.Response | None:
 
 
 def say(stack: Stack, sender: str, text: str, **metadata: str) -> dict[str, Any]:
-    return say_over_http(stack.config.gateway_url, sender, text, **metadata)
+    return say_over_http(stack.config.gateway_url, sender, text, metadata)
 
 
 PASSWORD = "browser-test-password"

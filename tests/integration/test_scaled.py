@@ -96,7 +96,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
 
 
 def say(gateway: str, sender: str, text: str, **metadata: str) -> dict[str, Any]:
-    return say_over_http(gateway, sender, text, timeout=60, **metadata)
+    return say_over_http(gateway, sender, text, metadata, timeout=60)
 
 
 def history(gateway: str, sender: str) -> list[tuple[str, str]]:
