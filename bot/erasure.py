@@ -1,22 +1,32 @@
-"""Erase one person's conversation everywhere Lotsen keeps it: the gateway's database
-(conversation, messages, handoffs, tickets — by cascade) and Rasa's tracker store.
+"""Erase one person's conversation everywhere Lotsen keeps it, and say so only when true.
 
-Rasa 3.6 has no API that deletes a tracker's events (replacing them keeps the old rows in
-the SQL store), so the gateway deletes them in the tracker database itself, which it
-reaches through `LOTSEN_RASA_TRACKER_URL` (the stack sets it; SQLite by default).
+The gateway's rows (conversation, messages, handoffs, tickets, outbox — by cascade) are
+deleted in one transaction together with an `ErasureJob` for Rasa's tracker store. Rasa
+3.6 has no API that deletes a tracker's events (replacing them keeps the old rows in the
+SQL store), so the gateway deletes them in the tracker database itself
+(`LOTSEN_RASA_TRACKER_URL`). When that works at once, the job is gone and the person
+hears "deleted"; when it does not, they hear it will be finished shortly, and
+`ErasureJobs` retries until it is done (admins see jobs that keep failing).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db import Conversation, Database
+from bot.db import Conversation, Database, ErasureJob, utcnow
 
 log = logging.getLogger(__name__)
+
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+LOUD_AFTER_ATTEMPTS = 5
+POLL_SECONDS = 30.0
 
 
 def _erase_tracker(tracker_url: str, sender_id: str) -> int:
@@ -29,20 +39,94 @@ def _erase_tracker(tracker_url: str, sender_id: str) -> int:
         engine.dispose()
 
 
+async def _try_tracker(tracker_url: str | None, sender_id: str) -> str | None:
+    """None when the tracker's events are gone; else why not."""
+    if tracker_url is None:
+        return "LOTSEN_RASA_TRACKER_URL is not set"
+    try:
+        await asyncio.to_thread(_erase_tracker, tracker_url, sender_id)
+    except SQLAlchemyError as exc:
+        return f"{type(exc).__name__}: {str(exc)[:150]}"
+    return None
+
+
 async def erase_conversation(db: Database, conversation: Conversation, tracker_url: str | None) -> bool:
-    """Delete the conversation and its Rasa tracker; False if the tracker could not be erased
-    (the gateway's rows are deleted regardless, and the failure is logged for a retry)."""
+    """Delete the conversation everywhere; True when every store confirmed it now, False
+    when Rasa's tracker is left to the durable job (the gateway's rows are gone either way)."""
     sender_id = conversation.rasa_sender_id
     async with db.sessions() as session:
         await session.execute(delete(Conversation).where(Conversation.id == conversation.id))
+        job = ErasureJob(rasa_sender_id=sender_id)
+        session.add(job)
         await session.commit()
-    if tracker_url is None:
-        log.warning("no LOTSEN_RASA_TRACKER_URL: Rasa's tracker for a forgotten conversation was not erased")
-        return False
-    try:
-        removed = await asyncio.to_thread(_erase_tracker, tracker_url, sender_id)
-    except SQLAlchemyError:
-        log.exception("erasing Rasa's tracker for a forgotten conversation failed")
-        return False
-    log.info("forgot a %s conversation (%d tracker events)", conversation.channel, removed)
-    return True
+    failure = await _try_tracker(tracker_url, sender_id)
+    if failure is None:
+        async with db.sessions() as session:
+            await session.execute(delete(ErasureJob).where(ErasureJob.id == job.id))
+            await session.commit()
+        log.info("forgot a %s conversation everywhere", conversation.channel)
+        return True
+    log.warning(
+        "a %s conversation is erased from the gateway; Rasa's copy is queued (%s)", conversation.channel, failure
+    )
+    await ErasureJobs.failed(db, job.id, failure, attempts=1)
+    return False
+
+
+class ErasureJobs:
+    """Finishes erasures Rasa's tracker store could not take at once, with back-off."""
+
+    def __init__(self, db: Database, tracker_url: str | None, clock: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.tracker_url = tracker_url
+        self.clock = clock
+
+    async def run_due(self) -> int:
+        """Try every due job once; returns how many finished."""
+        async with self.db.sessions() as session:
+            due = list(
+                await session.scalars(
+                    select(ErasureJob).where(ErasureJob.done_at.is_(None), ErasureJob.next_attempt_at <= self.clock())
+                )
+            )
+        finished = 0
+        for job in due:
+            failure = await _try_tracker(self.tracker_url, job.rasa_sender_id)
+            if failure is None:
+                async with self.db.sessions() as session:
+                    await session.execute(delete(ErasureJob).where(ErasureJob.id == job.id))
+                    await session.commit()
+                finished += 1
+            else:
+                await self.failed(self.db, job.id, failure, job.attempts + 1, self.clock())
+        return finished
+
+    @staticmethod
+    async def failed(db: Database, job_id: int, reason: str, attempts: int, now: datetime | None = None) -> None:
+        delay = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+        level = logging.ERROR if attempts >= LOUD_AFTER_ATTEMPTS else logging.WARNING
+        log.log(level, "erasure job %s not finished (attempt %d): %s", job_id, attempts, reason)
+        async with db.sessions() as session:
+            job = await session.get(ErasureJob, job_id)
+            if job is not None:
+                job.attempts, job.last_error = attempts, reason[:200]
+                job.next_attempt_at = (now or utcnow()) + delay
+                await session.commit()
+
+    async def stuck(self, older_than: timedelta = timedelta(hours=1)) -> int:
+        """Jobs still open after `older_than`: shown to admins and in /healthz."""
+        async with self.db.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).where(
+                    ErasureJob.done_at.is_(None), ErasureJob.requested_at < self.clock() - older_than
+                )
+            )
+        return int(count or 0)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("erasure jobs round failed; retrying")
+            await asyncio.sleep(POLL_SECONDS)

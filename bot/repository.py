@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import OutgoingMessage
 from bot.channels.tokens import token_hash
-from bot.db import Conversation, Database, Message, OutboxEntry
+from bot.db import Conversation, Database, Message, OutboxEntry, utcnow
 
 MAX_FETCHED = 100
 
@@ -105,7 +105,10 @@ async def store_messages(
     author_name: str | None = None,
 ) -> list[Message]:
     """Add the messages to the session; with `push`, each also gets its outbox entry, so
-    it is delivered even if the gateway stops before sending it. The caller commits."""
+    it is delivered even if the gateway stops before sending it. The conversation's
+    `last_message_at` moves on (retention counts from it). The caller commits."""
+    if messages:
+        conversation.last_message_at = utcnow()
     stored = [
         Message(
             conversation_id=conversation.id,

@@ -1,7 +1,11 @@
 """Retention: delete conversations nobody has written in for `LOTSEN_RETENTION_DAYS`
 (default 30) everywhere Lotsen keeps them — the gateway's database (conversation,
-messages, handoffs, tickets by cascade) and Rasa's tracker store (events older than the
-cut-off, for every sender).
+messages, handoffs, tickets and outbox entries by cascade) and Rasa's tracker store
+(every event of those conversations, and any event older than the cut-off).
+
+Age is measured from the conversation's last message (`last_message_at`, moved on by
+every message in or out), so a person who writes every day is never deleted, however
+old the conversation.
 
 Runs inside the gateway a minute after start-up and then once a day, and on demand with `python -m bot.retention`.
 """
@@ -15,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import Conversation, Database
@@ -33,28 +37,36 @@ class Removed:
     tracker_events: int | None  # None: the tracker store could not be reached
 
 
-def _prune_tracker(tracker_url: str, cutoff: datetime) -> int:
+def _prune_tracker(tracker_url: str, cutoff: datetime, senders: list[str]) -> int:
+    """Every event of the deleted conversations, and whatever else is older than the cut-off."""
     engine = create_engine(tracker_url)
     try:
         with engine.begin() as connection:
+            removed = 0
+            for sender in senders:
+                result = connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
+                removed += int(result.rowcount or 0)
             result = connection.execute(
                 text("DELETE FROM events WHERE timestamp < :cutoff"), {"cutoff": cutoff.timestamp()}
             )
-            return int(result.rowcount or 0)
+            return removed + int(result.rowcount or 0)
     finally:
         engine.dispose()
 
 
 async def apply_retention(db: Database, tracker_url: str | None, days: int, now: datetime | None = None) -> Removed:
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
+    silent = Conversation.last_message_at < cutoff
     async with db.sessions() as session:
-        result = await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))
+        gone = (await session.execute(select(Conversation.channel, Conversation.sender).where(silent))).all()
+        await session.execute(delete(Conversation).where(silent))
         await session.commit()
-    conversations = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    conversations = len(gone)
+    senders = [f"{channel}:{sender}" for channel, sender in gone]  # Conversation.rasa_sender_id
     events: int | None = None
     if tracker_url:
         try:
-            events = await asyncio.to_thread(_prune_tracker, tracker_url, cutoff)
+            events = await asyncio.to_thread(_prune_tracker, tracker_url, cutoff, senders)
         except SQLAlchemyError:
             log.exception("retention: Rasa's tracker store could not be pruned")
     log.info("retention (%d days): %d conversations, %s tracker events removed", days, conversations, events)

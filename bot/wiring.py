@@ -20,7 +20,9 @@ from bot.channels.web import CHANNEL as WEB
 from bot.channels.web import WebOutput
 from bot.console.service import ConsoleService
 from bot.db import Database, utcnow
+from bot.erasure import ErasureJobs
 from bot.events import Broker
+from bot.flood import FloodGuard, budgets_from
 from bot.handoff import Handoff
 from bot.handoff.null import NullHandoff
 from bot.handoff.service import HandoffService
@@ -30,6 +32,7 @@ from bot.outbox import Outbox
 from bot.pipeline import Pipeline, Step
 from bot.pipeline.commands import Commands
 from bot.pipeline.record import Recorder
+from bot.pipeline.throttle import Throttle
 from bot.pipeline.understand import FollowDirectives, Gate, Understand
 from bot.ratelimit import RateLimiter
 from lotsen.knowledge import KnowledgeStore
@@ -59,8 +62,10 @@ class Services:
     staff_actions: StaffActions
     console: ConsoleService
     pipeline: Pipeline
+    commands: Commands
+    erasure: ErasureJobs
     telegram: TelegramChannel | None
-    rate_limiter: RateLimiter
+    flood: FloodGuard
     login_limiter: RateLimiter
     channels: dict[str, OutputChannel] = field(default_factory=dict)
 
@@ -75,10 +80,11 @@ def build(settings: Settings, db: Database, http: httpx.AsyncClient) -> Services
     )
     actions = ActionServerClient(settings.actions_url, http)
     broker = Broker(settings.redis_url)
+    flood = FloodGuard(budgets_from(settings), settings.redis_url)
     detector = LanguageDetector(languages())
     store = KnowledgeStore(settings.knowledge_dir)
     channels: dict[str, OutputChannel] = {WEB: WebOutput(broker)}
-    telegram = TelegramChannel(settings, db, detector) if settings.telegram_token is not None else None
+    telegram = TelegramChannel(settings, db, detector, flood) if settings.telegram_token is not None else None
     if telegram is not None:
         channels[telegram.name] = telegram
     outbox = Outbox(db, channels, broker)
@@ -86,9 +92,11 @@ def build(settings: Settings, db: Database, http: httpx.AsyncClient) -> Services
     handoff: Handoff = NullHandoff()
     if settings.handoff:
         timeout = timedelta(minutes=settings.claim_timeout_minutes)
-        handoff = HandoffService(db, store, timeout, broker, outbox, language)
+        handoff = HandoffService(db, store, timeout, broker, outbox, language, flood, settings.office_queue_cap)
+    commands = Commands(db, handoff, settings.rasa_tracker_url, clock=utcnow)
     steps: list[Step] = [
-        Commands(db, handoff, settings.rasa_tracker_url, clock=utcnow),
+        Throttle(flood),
+        commands,
         Gate(handoff),
         Understand(rasa, actions),
         FollowDirectives(db, handoff),
@@ -110,8 +118,10 @@ def build(settings: Settings, db: Database, http: httpx.AsyncClient) -> Services
         staff_actions=StaffActions(db, store, broker, outbox, language),
         console=ConsoleService(db, broker),
         pipeline=pipeline,
+        commands=commands,
+        erasure=ErasureJobs(db, settings.rasa_tracker_url),
         telegram=telegram,
-        rate_limiter=RateLimiter(settings.rate_limit_messages, settings.rate_limit_window),
+        flood=flood,
         login_limiter=RateLimiter(LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS),
         channels=channels,
     )

@@ -97,6 +97,16 @@ class Settings:
     claim_timeout_minutes: float
     redis_url: str | None  # several gateways share live events, limits and leases through Redis
     widget_origins: tuple[str, ...]  # sites that may embed the chat; empty: any
+    # Flood control beyond one conversation (docs/security.md): per client address …
+    trusted_proxies: tuple[str, ...]  # peers whose X-Forwarded-For names the real client
+    address_messages_per_minute: int
+    address_new_conversations_per_hour: int
+    address_handoffs_per_hour: int
+    address_left_messages_per_hour: int
+    # … and per office: people waiting at once, messages left in an hour
+    office_queue_cap: int
+    office_messages_per_hour: int
+    log_retention_days: int
     # `make run-scaled` and `make bench --scaled`: the servers they create databases on
     scaled_postgres: str
     scaled_redis: str
@@ -148,6 +158,18 @@ class Settings:
             claim_timeout_minutes=_number(config, "LOTSEN_HANDOFF_CLAIM_MINUTES", float, 10.0, 0.1),
             redis_url=config("LOTSEN_REDIS_URL", default="") or None,
             widget_origins=_origins(config("LOTSEN_WIDGET_ORIGINS", default="")),
+            trusted_proxies=tuple(
+                part.strip() for part in config("LOTSEN_TRUSTED_PROXIES", default="").split(",") if part.strip()
+            ),
+            address_messages_per_minute=int(_number(config, "LOTSEN_ADDRESS_MESSAGES_PER_MINUTE", int, 120, 1)),
+            address_new_conversations_per_hour=int(
+                _number(config, "LOTSEN_ADDRESS_NEW_CONVERSATIONS_PER_HOUR", int, 60, 1)
+            ),
+            address_handoffs_per_hour=int(_number(config, "LOTSEN_ADDRESS_HANDOFFS_PER_HOUR", int, 10, 1)),
+            address_left_messages_per_hour=int(_number(config, "LOTSEN_ADDRESS_LEFT_MESSAGES_PER_HOUR", int, 10, 1)),
+            office_queue_cap=int(_number(config, "LOTSEN_OFFICE_QUEUE_CAP", int, 30, 1)),
+            office_messages_per_hour=int(_number(config, "LOTSEN_OFFICE_MESSAGES_PER_HOUR", int, 60, 1)),
+            log_retention_days=int(_number(config, "LOTSEN_LOG_RETENTION_DAYS", int, 14, 1)),
             scaled_postgres=config("LOTSEN_POSTGRES", default="postgresql://127.0.0.1:5432"),
             scaled_redis=config("LOTSEN_REDIS", default="redis://127.0.0.1:6379"),
         )

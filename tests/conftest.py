@@ -13,6 +13,7 @@ from bot.app import create_app
 from lotsen.paths import KNOWLEDGE_DIR
 from lotsen.settings import Settings
 from tests.helpers.fake_backends import FakeBackends
+from tests.helpers.trackers import tracker_store
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
             "LOTSEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
             "LOTSEN_RASA_URL": "http://rasa.test:5005",
             "LOTSEN_ACTIONS_URL": "http://actions.test:5055",
+            "LOTSEN_RASA_TRACKER_URL": tracker_store(tmp_path),
             "LOTSEN_RASA_TOKEN": "secret-token",
             "LOTSEN_RATE_LIMIT_MESSAGES": "5",
         }

@@ -52,6 +52,16 @@ class IncomingMessage:
     # (the platform authenticates the chat).
     needs_token: bool = False
     token: str | None = None
+    # Where it came from, for flood limits: a client address (web) or None (Telegram,
+    # whose chats are counted by chat id).
+    address: str | None = None
+    # Over its sender's budget (Telegram): stored, answered at most with a "slow down".
+    throttled: bool = False
+
+    @property
+    def flood_key(self) -> str:
+        """What handoff and message-left limits count against."""
+        return f"address:{self.address}" if self.address else f"{self.channel}:{self.sender}"
 
 
 @dataclass

@@ -14,13 +14,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bot.channels.base import AccessDeniedError, IncomingMessage, Reply
-from bot.channels.tokens import bearer, token_hash
+from bot.channels.admission import address_of, admit, count_first_message
+from bot.channels.base import AccessDeniedError, IncomingMessage
+from bot.channels.tokens import bearer
 from bot.db import Conversation, Message
 from bot.erasure import erase_conversation
 from bot.errors import ApiError
 from bot.events import Broker
-from bot.ratelimit import RateLimiter
 from bot.repository import find_by_token, history, message_json
 from lotsen.municipalities import municipality_ids
 
@@ -39,7 +39,7 @@ def _string_field(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def parse_message(raw: bytes, token: str | None = None) -> IncomingMessage:
+def parse_message(raw: bytes, token: str | None = None, address: str | None = None) -> IncomingMessage:
     """Validate a request body into an IncomingMessage, or raise ApiError (400/413)."""
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
@@ -82,22 +82,11 @@ def parse_message(raw: bytes, token: str | None = None) -> IncomingMessage:
         hints=tuple(hints[:10]),
         needs_token=True,
         token=token,
+        address=address,
     )
 
 
 NO_STORE = {"Cache-Control": "no-store"}  # a conversation is nobody's to cache
-
-
-def rate_key(incoming: IncomingMessage, address: str) -> str:
-    """Whose budget a message spends: its token's (so nobody can use up someone else's by
-    writing under their id), or, for a first message, the address it comes from."""
-    if incoming.token:
-        return _token_key(incoming.token)
-    return f"{CHANNEL}:new:{address}"
-
-
-def _token_key(token: str) -> str:
-    return f"{CHANNEL}:token:{token_hash(token)[:24]}"
 
 
 def unauthorized() -> ApiError:
@@ -112,23 +101,16 @@ async def post_message(request: Request) -> JSONResponse:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
-    incoming = parse_message(await request.body(), bearer(request.headers))
-    wait = request.app.state.rate_limiter.retry_after(rate_key(incoming, request.client.host if request.client else ""))
-    if wait:
-        seconds = max(1, round(wait))
-        raise ApiError(429, f"too many messages; try again in {seconds} s", {"Retry-After": str(seconds)})
+    state = request.app.state
+    address = address_of(request.client.host if request.client else None, request.headers, state.settings)
+    incoming = parse_message(await request.body(), bearer(request.headers), address)
+    await admit(state.flood, incoming)
     try:
-        reply = await request.app.state.pipeline.handle(incoming)
+        reply = await state.pipeline.handle(incoming)
     except AccessDeniedError:
         raise unauthorized() from None
-    count_first_message(request.app.state.rate_limiter, reply)
+    await count_first_message(state.flood, reply)
     return JSONResponse(reply.to_json(), headers=NO_STORE)
-
-
-def count_first_message(limiter: RateLimiter, reply: Reply) -> None:
-    """A new conversation's first message counts in its token's budget too."""
-    if reply.token is not None:
-        limiter.retry_after(_token_key(reply.token))
 
 
 async def get_messages(request: Request) -> JSONResponse:
@@ -159,6 +141,7 @@ async def delete_conversation(request: Request) -> JSONResponse:
     if conversation is None:
         raise unauthorized()
     erased = await erase_conversation(request.app.state.db, conversation, request.app.state.settings.rasa_tracker_url)
+    # `everywhere` false: the chat is gone and the rest is queued (finished shortly).
     return JSONResponse({"deleted": True, "everywhere": erased}, headers=NO_STORE)
 
 

@@ -20,14 +20,21 @@ class Handoff(Protocol):
     enabled: bool
 
     async def request(
-        self, conversation: Conversation, language: str, reason: str, message_id: int | None = None
+        self,
+        conversation: Conversation,
+        language: str,
+        reason: str,
+        message_id: int | None = None,
+        requester: str | None = None,
     ) -> list[OutgoingMessage]: ...
 
     async def stop_waiting(self, conversation: Conversation, language: str) -> list[OutgoingMessage]: ...
 
     async def start_message(self, conversation: Conversation, language: str) -> list[OutgoingMessage]: ...
 
-    async def take_message(self, conversation: Conversation, text: str, language: str) -> list[OutgoingMessage]: ...
+    async def take_message(
+        self, conversation: Conversation, text: str, language: str, requester: str | None = None
+    ) -> list[OutgoingMessage]: ...
 
     async def user_wrote(self, conversation: Conversation) -> None: ...
 

@@ -105,3 +105,53 @@ def handoff_off(language: str) -> OutgoingMessage:
             "You can call or visit your municipality's contact centre; its website lists how.",
         )
     )
+
+
+def queue_full(language: str, office: str, phone: str | None) -> OutgoingMessage:
+    """The office's queue is at its cap (LOTSEN_OFFICE_QUEUE_CAP)."""
+    if phone:
+        text = t(
+            language,
+            "Many people are waiting for staff at {office} right now, so I cannot add you to the queue. "
+            "You can leave a message for them, or call {phone}.",
+            office=office,
+            phone=phone,
+        )
+    else:
+        text = t(
+            language,
+            "Many people are waiting for staff at {office} right now, so I cannot add you to the queue. "
+            "You can leave a message for them, or try again later.",
+            office=office,
+        )
+    return OutgoingMessage.with_buttons(text, [_leave_message_button(language)])
+
+
+def asked_too_often(language: str) -> OutgoingMessage:
+    """Too many requests for a person from one place in an hour (LOTSEN_ADDRESS_HANDOFFS_PER_HOUR)."""
+    text = t(
+        language,
+        "You have asked for a person many times in a short while. Please wait a little before you ask again, "
+        "or leave a message.",
+    )
+    return OutgoingMessage.with_buttons(text, [_leave_message_button(language)])
+
+
+def messages_full(language: str, office: str, phone: str | None) -> OutgoingMessage:
+    """Too many messages left for the office, or from one place, in the last hour."""
+    if phone:
+        text = t(
+            language,
+            "Staff at {office} have received many messages in the last hour, so I could not pass yours on. "
+            "Please try again later, or call {phone}.",
+            office=office,
+            phone=phone,
+        )
+    else:
+        text = t(
+            language,
+            "Staff at {office} have received many messages in the last hour, so I could not pass yours on. "
+            "Please try again later.",
+            office=office,
+        )
+    return OutgoingMessage(text)

@@ -15,7 +15,12 @@ class NullHandoff:
     enabled = False
 
     async def request(
-        self, conversation: Conversation, language: str, reason: str, message_id: int | None = None
+        self,
+        conversation: Conversation,
+        language: str,
+        reason: str,
+        message_id: int | None = None,
+        requester: str | None = None,
     ) -> list[OutgoingMessage]:
         if reason != "asked":  # failing twice is not a request: say nothing more
             return []
@@ -27,7 +32,9 @@ class NullHandoff:
     async def start_message(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
         return [notices.handoff_off(language)]
 
-    async def take_message(self, conversation: Conversation, text: str, language: str) -> list[OutgoingMessage]:
+    async def take_message(
+        self, conversation: Conversation, text: str, language: str, requester: str | None = None
+    ) -> list[OutgoingMessage]:
         return []
 
     async def user_wrote(self, conversation: Conversation) -> None:

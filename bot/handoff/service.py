@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.base import OutgoingMessage
 from bot.db import Conversation, Database, Handoff, Ticket
 from bot.events import Broker
+from bot.flood import HANDOFF_REQUEST, LEFT_MESSAGE, OFFICE_LEFT_MESSAGES, FloodGuard
 from bot.handoff import notices
 from bot.handoff.states import Event, Status, Step, stage_of, transition
 from bot.outbox import Outbox
@@ -54,6 +55,8 @@ class HandoffService:
         broker: Broker,
         outbox: Outbox,
         default_language: str,
+        flood: FloodGuard,
+        queue_cap: int,
         clock: Clock = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.db = db
@@ -62,15 +65,24 @@ class HandoffService:
         self.broker = broker
         self.outbox = outbox
         self.default_language = default_language
+        self.flood = flood
+        self.queue_cap = queue_cap
         self.clock = clock
 
     def office_for(self, municipality: str | None) -> Office | None:
         return self.store.get().handoff_office(municipality)
 
     async def request(
-        self, conversation: Conversation, language: str, reason: str, message_id: int | None = None
+        self,
+        conversation: Conversation,
+        language: str,
+        reason: str,
+        message_id: int | None = None,
+        requester: str | None = None,
     ) -> list[OutgoingMessage]:
-        """Queue the conversation for a person, or say when staff are back."""
+        """Queue the conversation for a person, or say when staff are back — or, when the
+        office's queue is full or this place asked too often, what to do instead.
+        `requester` is what the per-address limit counts (IncomingMessage.flood_key)."""
         if conversation.municipality is None:
             return [notices.which_municipality(language)]
         office = self.office_for(conversation.municipality)
@@ -82,8 +94,19 @@ class HandoffService:
             opening = schedule.next_opening(now)
             when = format_opening(opening, language) if opening else t(language, "later")
             return [notices.office_closed(language, when)]
+        if await self._waiting_at(conversation.municipality) >= self.queue_cap:
+            return [notices.queue_full(language, office.name, office.phone)]
+        if requester and await self.flood.spend(HANDOFF_REQUEST, requester):
+            return [notices.asked_too_often(language)]
         position = await self._enqueue(conversation, office, reason, now, message_id)
         return [notices.queued(language, office.name, position)]
+
+    async def _waiting_at(self, municipality: str) -> int:
+        async with self.db.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).where(Handoff.status == Status.WAITING.value, Handoff.municipality == municipality)
+            )
+        return int(count or 0)
 
     async def _enqueue(
         self, conversation: Conversation, office: Office, reason: str, now: datetime, message_id: int | None
@@ -137,17 +160,32 @@ class HandoffService:
         mirror(conversation, stored)
         return [notices.write_your_message(language)]
 
-    async def take_message(self, conversation: Conversation, text: str, language: str) -> list[OutgoingMessage]:
-        """Store the user's message for staff as a ticket; back to the bot afterwards."""
+    async def take_message(
+        self, conversation: Conversation, text: str, language: str, requester: str | None = None
+    ) -> list[OutgoingMessage]:
+        """Store the user's message for staff as a ticket; back to the bot afterwards. Over
+        the office's or this place's hourly limit the text stays in the conversation only,
+        and the user hears so, with the office's phone number."""
+        accepted = await self._may_leave_message(conversation.municipality, requester)
         async with self.db.sessions() as session:
             stored = await session.get(Conversation, conversation.id)
             assert stored is not None
             move(stored, Event.MESSAGE_LEFT)
-            session.add(Ticket(conversation_id=stored.id, municipality=stored.municipality, text=text, status="open"))
+            if accepted:
+                ticket = Ticket(conversation_id=stored.id, municipality=stored.municipality, text=text, status="open")
+                session.add(ticket)
             await session.commit()
         mirror(conversation, stored)
+        if not accepted:
+            office = self.office_for(conversation.municipality)
+            return [notices.messages_full(language, office.name if office else "", office.phone if office else None)]
         await self.broker.publish({"type": "queue"})
         return [notices.message_saved(language)]
+
+    async def _may_leave_message(self, municipality: str | None, requester: str | None) -> bool:
+        if await self.flood.spend(OFFICE_LEFT_MESSAGES, municipality or "none"):
+            return False
+        return not (requester and await self.flood.spend(LEFT_MESSAGE, requester))
 
     async def user_wrote(self, conversation: Conversation) -> None:
         """A user in the queue or with staff wrote: open consoles show it."""

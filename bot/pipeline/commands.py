@@ -107,16 +107,20 @@ class Commands:
         )
         if not valid:  # an old or forged button; a newer valid one stays valid
             return turn.say([replies.confirmation_expired(turn.language)])
-        await erase_conversation(self.db, conversation, self.tracker_url)
+        everywhere = await erase_conversation(self.db, conversation, self.tracker_url)
         turn.erased = True
         conversation.mode = "bot"
-        return turn.say([replies.forgotten(turn.language)])
+        done = replies.forgotten(turn.language) if everywhere else replies.forgotten_soon(turn.language)
+        return turn.say([done])
 
     async def human(self, turn: Turn) -> bool:
         chosen = turn.payload.get(protocol.KEY_MUNICIPALITY) if turn.payload else None
         if chosen in municipalities():
             turn.change(municipality=chosen)
-        return turn.say(await self.handoff.request(turn.conversation, turn.language, "asked", turn.message_id))
+        handoff = self.handoff.request(
+            turn.conversation, turn.language, "asked", turn.message_id, turn.incoming.flood_key
+        )
+        return turn.say(await handoff)
 
     async def leave_message(self, turn: Turn) -> bool:
         return turn.say(await self.handoff.start_message(turn.conversation, turn.language))

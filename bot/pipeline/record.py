@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import AccessDeniedError, IncomingMessage
 from bot.channels.tokens import matches, new_token, token_hash
-from bot.db import Conversation, Database, Message
+from bot.db import Conversation, Database, Message, utcnow
 from bot.dbretry import retry_on_disconnect
 from bot.language import LanguageDetector, next_language_state
 from bot.pipeline.turn import Turn
@@ -48,6 +48,7 @@ class Recorder:
                     conversation.language, conversation.pending_language = state.language, state.pending
                     if incoming.municipality:
                         conversation.municipality = incoming.municipality
+                    conversation.last_message_at = utcnow()
                     message = Message(conversation_id=conversation.id, author="user", text=incoming.text)
                     session.add(message)
                     await session.commit()

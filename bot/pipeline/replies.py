@@ -58,6 +58,17 @@ def forgotten(language: str) -> OutgoingMessage:
     return OutgoingMessage(t(language, "Done. I have deleted this conversation and everything Lotsen kept about it."))
 
 
+def forgotten_soon(language: str) -> OutgoingMessage:
+    """The chat is gone, but a store did not confirm yet: the durable job finishes it."""
+    return OutgoingMessage(
+        t(
+            language,
+            "I have deleted this conversation from the chat. The last copies are being removed "
+            "and will be gone shortly.",
+        )
+    )
+
+
 def confirmation_expired(language: str) -> OutgoingMessage:
     return OutgoingMessage(
         t(language, "This button has expired. Write /forget again if you want to delete this conversation.")

@@ -59,7 +59,8 @@ class Gate:
             await self.handoff.user_wrote(conversation)
             return True  # staff answer; nothing from the bot
         if conversation.leaving_message:
-            return turn.say(await self.handoff.take_message(conversation, turn.incoming.text, turn.language))
+            left = self.handoff.take_message(conversation, turn.incoming.text, turn.language, turn.incoming.flood_key)
+            return turn.say(await left)
         return False
 
 

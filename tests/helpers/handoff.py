@@ -14,6 +14,7 @@ from bot.app import create_app
 from lotsen.settings import Settings
 from tests.helpers.chat import post_chat
 from tests.helpers.fake_backends import FakeBackends
+from tests.helpers.trackers import tracker_store
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=STOCKHOLM)
@@ -35,6 +36,7 @@ def handoff_client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, 
             "LOTSEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
             "LOTSEN_RASA_URL": "http://rasa.test:5005",
             "LOTSEN_ACTIONS_URL": "http://actions.test:5055",
+            "LOTSEN_RASA_TRACKER_URL": tracker_store(tmp_path),
             "LOTSEN_HANDOFF": "true",
             "LOTSEN_HANDOFF_CLAIM_MINUTES": "10",
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk.interfaces import Tracker
@@ -30,3 +32,14 @@ def tracker_for(
     }
     events = [{"event": "action", "name": "action_listen"}, {"event": "user", "text": text, "parse_data": latest}]
     return Tracker(sender, {}, latest, events, False, None, {}, "action_listen")
+
+
+def tracker_store(directory: Path) -> str:
+    """A SQLite file with the columns of Rasa's `events` table that erasure and retention
+    use, as `LOTSEN_RASA_TRACKER_URL`."""
+    path = directory / "tracker.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id TEXT, timestamp FLOAT, data TEXT)"
+        )
+    return f"sqlite:///{path}"

@@ -34,6 +34,7 @@ from bot.channels.telegram.ordering import PerChatOrder
 from bot.channels.telegram.reading import read_command, text_of
 from bot.channels.telegram.sending import call, call_quietly, keyboard, split_text
 from bot.db import Conversation, Database, Message, TelegramGroup
+from bot.flood import MESSAGE, FloodGuard
 from bot.language import LanguageDetector
 from bot.pipeline import Pipeline
 from bot.repository import conversation_language, outgoing_of
@@ -73,11 +74,12 @@ class TelegramChannel:
     name = CHANNEL
     replies_in_response = False  # every reply is pushed, through the outbox
 
-    def __init__(self, settings: Settings, db: Database, detector: LanguageDetector) -> None:
+    def __init__(self, settings: Settings, db: Database, detector: LanguageDetector, flood: FloodGuard) -> None:
         assert settings.telegram_token is not None
         self.settings = settings
         self.db = db
         self.detector = detector
+        self.flood = flood
         self.pipeline: Pipeline | None = None  # set by the composition root (they need each other)
         self.webhook = settings.telegram_webhook_url is not None
         self.secret = str(settings.telegram_webhook_secret or "") or secrets.token_urlsafe(32)
@@ -172,7 +174,11 @@ class TelegramChannel:
         chat_id = update.effective_chat.id
         typing = asyncio.create_task(self._keep_typing(chat_id))
         try:
-            incoming = IncomingMessage(channel=CHANNEL, sender=str(chat_id), text=text, hints=self._hints(update))
+            # The same per-sender budget as the web's; over it, the message is kept but not answered.
+            throttled = bool(await self.flood.spend(MESSAGE, f"{CHANNEL}:{chat_id}"))
+            incoming = IncomingMessage(
+                channel=CHANNEL, sender=str(chat_id), text=text, hints=self._hints(update), throttled=throttled
+            )
             await self.pipeline.handle(incoming)  # the replies go out through the outbox
         finally:
             await stop_tasks([typing])
