@@ -53,8 +53,8 @@ update-messages: extract-messages ## Merge new strings into every language's cat
 	$(APP_VENV)/bin/pybabel update -i lotsen/locale/messages.pot -d lotsen/locale -D messages --no-fuzzy-matching --ignore-obsolete
 	$(APP_VENV)/bin/pybabel update -i lotsen/locale/console.pot -d lotsen/locale -D console --no-fuzzy-matching --ignore-obsolete
 
-add-user: install ## Create a staff account: make add-user USERNAME=amina ROLE=editor|staff|admin [NAME="Amina A."]
-	@$(APP_PY) -m bot.staff.accounts "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)")
+add-user: install ## Create an account: make add-user USERNAME=sara ROLE=staff|editor|admin [NAME="Sara S."] [MUNICIPALITIES=linkoping,bastad] (staff: at least one)
+	@$(APP_PY) -m bot.staff.accounts "$(USERNAME)" --role "$(ROLE)" $(if $(NAME),--name "$(NAME)") $(if $(MUNICIPALITIES),--municipalities "$(MUNICIPALITIES)")
 
 train: install ## Train the Rasa model, only when training data or config changed
 	@$(APP_PY) -m lotsen.train

@@ -12,12 +12,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from bot import wiring
+from bot import assets, wiring
 from bot.channels.origins import WidgetCors
 from bot.channels.socket import chat_socket
 from bot.channels.telegram import TelegramChannel
@@ -28,9 +27,12 @@ from bot.db import Database
 from bot.editor import routes as editor
 from bot.errors import EXCEPTION_HANDLERS
 from bot.health import healthz
+from bot.limits import EdgeLimits
 from bot.pages import index
 from bot.retention import retention_forever
+from bot.security_headers import SecurityHeaders
 from bot.staff import pages as staff
+from bot.staff import session as staff_session
 from bot.tasks import stop_tasks
 from lotsen.settings import Settings
 
@@ -62,6 +64,7 @@ def lifespan_of(
             await services.broker.start()
             tasks = [
                 asyncio.create_task(services.outbox.run_forever()),
+                asyncio.create_task(services.erasure.run_forever()),
                 asyncio.create_task(retention_forever(db, settings.rasa_tracker_url, settings.retention_days)),
             ]
             if services.handoff.enabled:
@@ -75,6 +78,7 @@ def lifespan_of(
                 await services.telegram.stop()
             await stop_tasks(tasks)
             await services.broker.stop()
+            await services.flood.close()
             await warm_up
         await db.dispose()
 
@@ -98,20 +102,16 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         *staff.ROUTES,
         *editor.ROUTES,
         *console.ROUTES,
+        assets.ROUTE,
     ]
     secret = str(settings.secret_key) if settings.secret_key else secrets.token_urlsafe(32)
     if settings.secret_key is None:
         log.warning("LOTSEN_SECRET_KEY is not set: staff sessions end when the gateway restarts")
     middleware = [
+        Middleware(EdgeLimits),  # first: oversized requests are refused before anything sees them
+        Middleware(SecurityHeaders),
         Middleware(WidgetCors, allowed=settings.widget_origins),
-        Middleware(
-            SessionMiddleware,
-            secret_key=secret,
-            session_cookie="lotsen_staff",
-            max_age=settings.session_max_hours * 3600,
-            same_site="strict",
-            https_only=settings.cookie_secure,
-        ),
+        staff_session.middleware(settings, secret),
     ]
     return Starlette(
         routes=routes,

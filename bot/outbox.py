@@ -84,7 +84,10 @@ class Outbox:
             conversations = list(due)
         sent = 0
         for conversation_id in conversations:
-            sent += await self.flush(conversation_id)
+            try:
+                sent += await self.flush(conversation_id)
+            except Exception:  # one broken conversation must not hold up everyone else's
+                log.exception("outbox: delivering conversation %s failed; the others go on", conversation_id)
         return sent
 
     async def run_forever(self) -> None:

@@ -34,7 +34,6 @@ from bot.pipeline.commands import Commands
 from bot.pipeline.record import Recorder
 from bot.pipeline.throttle import Throttle
 from bot.pipeline.understand import FollowDirectives, Gate, Understand
-from bot.ratelimit import RateLimiter
 from lotsen.knowledge import KnowledgeStore
 from lotsen.languages import languages
 from lotsen.paths import DATA_DIR
@@ -44,8 +43,6 @@ from lotsen_nlu.lexicon import Lexicon
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30.0
-LOGIN_ATTEMPTS = 5  # failed or not, per address and per username …
-LOGIN_WINDOW_SECONDS = 300.0  # … in five minutes
 
 
 @dataclass
@@ -66,7 +63,6 @@ class Services:
     erasure: ErasureJobs
     telegram: TelegramChannel | None
     flood: FloodGuard
-    login_limiter: RateLimiter
     channels: dict[str, OutputChannel] = field(default_factory=dict)
 
 
@@ -122,7 +118,6 @@ def build(settings: Settings, db: Database, http: httpx.AsyncClient) -> Services
         erasure=ErasureJobs(db, settings.rasa_tracker_url),
         telegram=telegram,
         flood=flood,
-        login_limiter=RateLimiter(LOGIN_ATTEMPTS, LOGIN_WINDOW_SECONDS),
         channels=channels,
     )
 

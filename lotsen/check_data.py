@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from lotsen.knowledge import KnowledgeBank, KnowledgeError, load_bank
+from lotsen.knowledge.bank import Replacements
 from lotsen.languages import supported_codes
 from lotsen.paths import ROOT
 from lotsen.settings import settings_or_exit
@@ -64,28 +65,37 @@ def coverage_table(bank: KnowledgeBank) -> str:
     return "\n".join(lines)
 
 
-def _missing(present: Collection[str]) -> str:
-    return ", ".join(c for c in supported_codes() if c not in present)
+Gap = tuple[str, str, str]  # (what, e.g. "topic sfi", which text, e.g. "answer", language code)
+
+
+def completeness_gaps(bank: KnowledgeBank) -> list[Gap]:
+    """Every text editors write must exist in every supported language: what is missing."""
+    wanted: list[tuple[str, str, Collection[str]]] = []
+    for topic in bank.topics.values():
+        wanted.append((f"topic {topic.id}", "answer", topic.answers))
+        for municipality, override in topic.overrides.items():
+            wanted.append((f"topic {topic.id}, override {municipality}", "answer", override.answers))
+    for association in bank.associations:
+        wanted.append((f"association {association.id}", "description", association.description))
+        if association.meets:
+            wanted.append((f"association {association.id}", "meeting times", association.meets))
+    for interest in bank.interests.values():
+        wanted.append((f"interest {interest.id}", "name", interest.names))
+    return [
+        (subject, text, code) for subject, text, present in wanted for code in supported_codes() if code not in present
+    ]
+
+
+def gap_errors(gaps: list[Gap]) -> list[str]:
+    """One line per text, naming all its missing languages."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for subject, text, code in gaps:
+        grouped.setdefault((subject, text), []).append(code)
+    return [f"{subject}: no {text} in {', '.join(codes)}" for (subject, text), codes in grouped.items()]
 
 
 def completeness_errors(bank: KnowledgeBank) -> list[str]:
-    """Every text editors write must exist in every supported language."""
-    errors = []
-    for topic in bank.topics.values():
-        if missing := _missing(topic.answers):
-            errors.append(f"topic {topic.id}: no answer in {missing}")
-        for municipality, override in topic.overrides.items():
-            if missing := _missing(override.answers):
-                errors.append(f"topic {topic.id}, override {municipality}: no answer in {missing}")
-    for association in bank.associations:
-        if missing := _missing(association.description):
-            errors.append(f"association {association.id}: no description in {missing}")
-        if association.meets and (missing := _missing(association.meets)):
-            errors.append(f"association {association.id}: no meeting times in {missing}")
-    for interest in bank.interests.values():
-        if missing := _missing(interest.names):
-            errors.append(f"interest {interest.id}: no name in {missing}")
-    return errors
+    return gap_errors(completeness_gaps(bank))
 
 
 def emergency_errors(bank: KnowledgeBank) -> list[str]:
@@ -136,32 +146,55 @@ def stray_files(knowledge_dir: Path) -> list[str]:
 
 @dataclass
 class Report:
-    """What an editor needs to know about the bank: it (if it loads), errors, warnings."""
+    """What an editor needs to know about the bank: it (if it loads), errors, warnings.
+
+    `problems` are the errors one by one (a missing language each), so two reports can be
+    compared: a change may not add a problem (lotsen/knowledge/publishing.py).
+    """
 
     bank: KnowledgeBank | None
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
-def report(knowledge_dir: Path, domain_file: Path, today: date) -> Report:
-    """Check the bank: used by `make check-data` and by the editor pages."""
+def report(knowledge_dir: Path, domain_file: Path, today: date, replace: Replacements | None = None) -> Report:
+    """Check the bank: used by `make check-data`, the editor pages and publishing a change.
+
+    `replace` checks the bank as it would be with those files changed (see `load_bank`).
+    """
     try:
-        bank = load_bank(knowledge_dir)
+        bank = load_bank(knowledge_dir, replace)
     except KnowledgeError as exc:
-        return Report(None, str(exc).splitlines(), stray_files(knowledge_dir))
+        load_errors = str(exc).splitlines()
+        return Report(None, load_errors, stray_files(knowledge_dir), list(load_errors))
     errors: list[str] = []
+    problems: list[str] = []
+
+    def add(message: str, *, per: list[str] | None = None) -> None:
+        """One error line; as problems, one per item of `per` (the line's list)."""
+        if per is None:
+            errors.append(message)
+            problems.append(message)
+        else:
+            errors.append(message + ", ".join(per))
+            problems.extend(message + item for item in per)
+
     intents = domain_intents(domain_file)
     unanswered = sorted(topic_intents(domain_file.parent / "data" / "rules" / "topics.yml") - set(bank.topics))
     if unanswered:
-        errors.append(f"no topic answers these intents: {', '.join(unanswered)}")
+        add("no topic answers these intents: ", per=unanswered)
     for topic in bank.topics.values():
         if topic.intent not in intents:
-            errors.append(f"topic {topic.id}: intent {topic.intent!r} is not in {domain_file.name}")
+            add(f"topic {topic.id}: intent {topic.intent!r} is not in {domain_file.name}")
         if unknown := [i for i in topic.related if i not in bank.topics or i == topic.intent]:
-            errors.append(f"topic {topic.id}: related names no other topic: {', '.join(unknown)}")
-    errors += completeness_errors(bank)
-    errors += emergency_errors(bank)
-    return Report(bank, errors, review_warnings(bank, today) + stray_files(knowledge_dir))
+            add(f"topic {topic.id}: related names no other topic: ", per=unknown)
+    gaps = completeness_gaps(bank)
+    errors += gap_errors(gaps)
+    problems += [gap_errors([gap])[0] for gap in gaps]
+    for message in emergency_errors(bank):
+        add(message)
+    return Report(bank, errors, review_warnings(bank, today) + stray_files(knowledge_dir), problems)
 
 
 def check(knowledge_dir: Path, domain_file: Path, today: date) -> tuple[list[str], list[str]]:

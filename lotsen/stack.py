@@ -4,6 +4,12 @@
 crashes is started again, Ctrl-C or SIGTERM stops all three); the integration tests
 use the same class on free ports with logs in files, so what is tested is what runs.
 
+Every line a process prints goes through the supervisor (`ProcessLog`): masked again
+(`lotsen.privacy` — whatever a process prints outside its logging, a warning or a
+traceback on stderr, is covered too), written to `<log_dir>/<name>.log` (`var/logs/`
+for `make run`), rotated at midnight and kept `LOTSEN_LOG_RETENTION_DAYS` days, and in
+the foreground echoed with the process's name.
+
 Each child gets its own process group and is told by the kernel to die with this
 supervisor (PR_SET_PDEATHSIG), so even a `kill -9` of the supervisor leaves no orphans.
 """
@@ -12,7 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import datetime
+import logging
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -22,17 +31,20 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from logging.handlers import TimedRotatingFileHandler
 from pathlib import Path
-from typing import IO
 
 from starlette.config import Config
 
 from lotsen.paths import APP_VENV, RASA_VENV, ROOT
+from lotsen.privacy import mask_bounded
 from lotsen.settings import Settings, settings_or_exit
 from lotsen.train import model_path
 
 PR_SET_PDEATHSIG = 1
 STOP_GRACE_SECONDS = 10.0
+DEFAULT_LOG_RETENTION_DAYS = 14  # as LOTSEN_LOG_RETENTION_DAYS's default in lotsen/settings.py
+MAX_LOG_LINE_CHARS = 16384
 
 
 def _die_with_parent() -> None:
@@ -60,6 +72,7 @@ class StackConfig:
     # Redis through `extra_env` (or the environment), see docs/deploy.md.
     extra_rasa_ports: list[int] = field(default_factory=list)
     extra_gateway_ports: list[int] = field(default_factory=list)
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -70,6 +83,7 @@ class StackConfig:
             actions_port=settings.actions_port,
             gateway_host=settings.host,
             var_dir=settings.var_dir,
+            log_retention_days=settings.log_retention_days,
         )
         if str(settings.rasa_token):
             config.rasa_token = str(settings.rasa_token)
@@ -93,14 +107,105 @@ def _numbered(name: str, index: int) -> str:
     return name if index == 0 else f"{name}-{index + 1}"
 
 
+class RetainedLogFile(TimedRotatingFileHandler):
+    """A log file rotated at midnight (`gateway.log` → `gateway.log.2026-12-01`), whose
+    rotated files are deleted once older than `days` days — by the date in their name,
+    so a stack that was stopped for a while keeps no older file either."""
+
+    def __init__(self, path: Path, days: int) -> None:
+        super().__init__(path, when="midnight", backupCount=days, encoding="utf-8")
+        self.days = days
+        # The supervisor's own time on every line (the gateway's lines carry none).
+        self.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        for old in self.getFilesToDelete():
+            with contextlib.suppress(OSError):
+                os.remove(old)
+
+    def getFilesToDelete(self) -> list[str]:  # noqa: N802 — overrides logging's
+        directory, base = os.path.split(self.baseFilename)
+        oldest_kept = _today() - datetime.timedelta(days=self.days)
+        expired = []
+        for name in os.listdir(directory):
+            if not name.startswith(base + "."):
+                continue
+            try:
+                day = datetime.datetime.strptime(name[len(base) + 1 :], "%Y-%m-%d").date()
+            except ValueError:
+                continue
+            if day < oldest_kept:
+                expired.append(os.path.join(directory, name))
+        return sorted(expired)
+
+    def rotate_if_due(self) -> None:
+        """Rotate (and delete expired files) at midnight even if the process is quiet."""
+        with self.lock:  # type: ignore[union-attr]  # created in Handler.__init__
+            if self.stream is not None and self.shouldRollover(_line("")):
+                self.doRollover()
+
+
+_TIMESTAMP = re.compile(r"(?:\x1b\[[0-9;]*m)*\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?")
+
+
+def _today() -> datetime.date:
+    return datetime.date.today()
+
+
+def _line(text: str) -> logging.LogRecord:
+    # Built directly, not through the record factory: the line is masked already.
+    return logging.LogRecord("lotsen.stack", logging.INFO, __file__, 0, text, None, None)
+
+
+class ProcessLog:
+    """One process's output, line by line: masked, written to its rotated file, and
+    echoed with the process's name when the stack runs in the foreground."""
+
+    def __init__(self, name: str, directory: Path, days: int, echo: bool) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.echo = echo
+        self.file = RetainedLogFile(directory / f"{name}.log", days)
+        self.closed = False
+
+    def write(self, line: str) -> None:
+        line = line.rstrip("\r\n")
+        # A line's own timestamp is no phone number ("2026-12-02 07" would look like one).
+        stamp = _TIMESTAMP.match(line)
+        start = stamp.end() if stamp else 0
+        masked = line[:start] + mask_bounded(line[start:], MAX_LOG_LINE_CHARS)
+        with self.file.lock:  # type: ignore[union-attr]
+            if self.closed:
+                return
+            self.file.handle(_line(masked))
+        if self.echo:
+            sys.stdout.write(f"[{self.name:>7}] {masked}\n")
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        with self.file.lock:  # type: ignore[union-attr]
+            self.closed = True
+            self.file.close()
+
+
+def _pump(process: subprocess.Popen[bytes], log: ProcessLog) -> None:
+    assert process.stdout is not None
+    for raw in process.stdout:
+        log.write(raw.decode(errors="replace"))
+
+
 class Stack:
-    """The three processes; `start()`, `wait_healthy()`, `stop()`."""
+    """The three processes; `start()`, `wait_healthy()`, `stop()`.
+
+    Their output goes to `<log_dir>/<name>.log`; without a `log_dir` (`make run`) to
+    `var/logs/` and, prefixed, to this process's stdout too.
+    """
 
     def __init__(self, config: StackConfig, log_dir: Path | None = None) -> None:
         self.config = config
-        self.log_dir = log_dir
+        self.echo = log_dir is None
+        self.log_dir = log_dir if log_dir is not None else config.var_dir / "logs"
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self._log_files: list[IO[bytes]] = []
+        self.logs: dict[str, ProcessLog] = {}
+        self._pumps: list[threading.Thread] = []
 
     def commands(self) -> dict[str, tuple[list[str], dict[str, str]]]:
         c = self.config
@@ -161,21 +266,21 @@ class Stack:
                 self.start_one(name, argv, env)
 
     def start_one(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 — closed in stop()
-            self._log_files.append(log)
-            process = subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_die_with_parent,
-            )  # fmt: skip
-        else:
-            process = subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=_die_with_parent,
-            )  # fmt: skip
-            threading.Thread(target=_prefix_output, args=(name, process), daemon=True).start()
+        log = self.logs.get(name)
+        if log is None:
+            log = self.logs[name] = ProcessLog(name, self.log_dir, self.config.log_retention_days, self.echo)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_die_with_parent,
+        )  # fmt: skip
+        pump = threading.Thread(target=_pump, args=(process, log), name=f"log-{name}", daemon=True)
+        pump.start()
+        self._pumps = [*(p for p in self._pumps if p.is_alive()), pump]
         self.processes[name] = process
+
+    def rotate_logs(self) -> None:
+        for log in self.logs.values():
+            log.file.rotate_if_due()
 
     def restart(self, name: str) -> None:
         """Start one process again (after `stop_one`), with the same command."""
@@ -210,9 +315,12 @@ class Stack:
     def stop(self) -> None:
         _terminate(list(self.processes.values()))
         self.processes.clear()
-        for log in self._log_files:
+        for pump in self._pumps:  # the last lines, up to the processes' exit
+            pump.join(timeout=5)
+        self._pumps.clear()
+        for log in self.logs.values():
             log.close()
-        self._log_files.clear()
+        self.logs.clear()
 
 
 def _answers(url: str) -> bool:
@@ -236,13 +344,6 @@ def _terminate(processes: list[subprocess.Popen[bytes]]) -> None:
         with contextlib.suppress(ProcessLookupError):  # the group may hold children too
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-
-
-def _prefix_output(name: str, process: subprocess.Popen[bytes]) -> None:
-    assert process.stdout is not None
-    for raw in process.stdout:
-        sys.stdout.write(f"[{name:>7}] {raw.decode(errors='replace')}")
-        sys.stdout.flush()
 
 
 def load_env_file(path: Path = ROOT / ".env") -> None:
@@ -287,6 +388,7 @@ def serve(stack: Stack, banner: str) -> int:
                 restarts[name] = [*recent, now]
                 stack.processes.pop(name, None)
                 stack.restart(name)
+            stack.rotate_logs()
             time.sleep(0.5)
     except KeyboardInterrupt:
         print(f"\nstopping (ran {time.monotonic() - started:.0f} s)…", flush=True)

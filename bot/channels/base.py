@@ -87,6 +87,19 @@ class Reply:
         return body
 
 
+def storable(value: object) -> bool:
+    """A string every database stores as text: no NUL (PostgreSQL refuses it) and no lone
+    surrogate (JSON may escape one, "\\ud800"; neither SQLite's driver nor the language
+    detector can encode it)."""
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class AccessDeniedError(Exception):
     """The request did not prove the conversation is the sender's (no or a wrong token)."""
 

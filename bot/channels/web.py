@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.channels.admission import address_of, admit, count_first_message
-from bot.channels.base import AccessDeniedError, IncomingMessage
+from bot.channels.base import AccessDeniedError, IncomingMessage, storable
 from bot.channels.tokens import bearer
 from bot.db import Conversation, Message
 from bot.erasure import erase_conversation
@@ -36,6 +36,8 @@ def _string_field(body: dict[str, Any], name: str) -> str:
         raise ApiError(400, f"'{name}' is required")
     if not isinstance(value, str):
         raise ApiError(400, f"'{name}' must be a string")
+    if not storable(value):
+        raise ApiError(400, f"'{name}' must be text without NUL characters or lone surrogates")
     return value
 
 
@@ -45,7 +47,7 @@ def parse_message(raw: bytes, token: str | None = None, address: str | None = No
         raise ApiError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ApiError(400, "body must be valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "body must be a JSON object")
@@ -65,13 +67,13 @@ def parse_message(raw: bytes, token: str | None = None, address: str | None = No
     if not isinstance(metadata, dict):
         raise ApiError(400, "'metadata' must be an object")
     language = metadata.get("language")
-    if language is not None and not isinstance(language, str):
+    if language is not None and not (isinstance(language, str) and storable(language)):
         raise ApiError(400, "'metadata.language' must be a language code string")
     municipality = metadata.get("municipality")
     if municipality is not None and (not isinstance(municipality, str) or municipality not in municipality_ids()):
         raise ApiError(400, f"unknown 'metadata.municipality'; expected one of: {', '.join(municipality_ids())}")
     hints = metadata.get("browser_languages") or []
-    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+    if not isinstance(hints, list) or not all(isinstance(h, str) and storable(h) for h in hints):
         raise ApiError(400, "'metadata.browser_languages' must be a list of language tags")
     return IncomingMessage(
         channel=CHANNEL,

@@ -1,9 +1,21 @@
 """The staff console (`/console`): queue, handoff brief and transcript, claim, reply,
-hand back, close, tickets; live over a WebSocket.
+hand back, close, tickets; live over a WebSocket. Each staff member sees and acts on the
+handoffs and tickets of their own municipalities only (admins: all; editors: no console).
 
 Pages are rendered by the server with autoescaping, so a user's `<script>` is shown as
-text. Forms carry the CSRF token; the WebSocket only says *what* changed, and the page
-then fetches the changed fragment.
+text, and carry no inline script (`/static/console.js` does the live part; the Content
+Security Policy allows scripts from the gateway only). Forms carry the CSRF token; the
+WebSocket only says *what* changed, and the page then fetches the changed fragment.
+
+Opening a conversation's page writes an `open` row to the audit log. The live refresh of
+its transcript does not (it would write one row per message), unless this browser session
+has not opened that page — a fragment fetched on its own is audited like a page.
+
+Automatic refreshes and the WebSocket do not count as use of the session (`touch=False`):
+a console nobody touches for `LOTSEN_SESSION_IDLE_MINUTES` signs out. The WebSocket
+checks its session on connect and every `RECHECK_SECONDS`, and closes with 4401 when it
+has ended (signed out elsewhere, idle, past its maximum age, password changed, account
+disabled); the page then reloads to the sign-in page.
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -18,13 +31,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bot.console.service import ConsoleError, ConsoleService, brief_of
+from bot.console import admin
+from bot.console.service import ConsoleError, ConsoleService
 from bot.db import Staff
 from bot.handoff.staff import StaffActions
 from bot.handoff.states import Event, Status
-from bot.staff.accounts import can
-from bot.staff.pages import STAFF, error_page, render, signed_in
-from bot.staff.session import csrf_ok
+from bot.staff.accounts import can, scope_of
+from bot.staff.pages import STAFF, error_page, render, signed_in_session
+from bot.staff.session import SignedIn, csrf_ok, current_session
 from lotsen.i18n import t
 from lotsen.languages import languages
 from lotsen.municipalities import municipalities
@@ -32,6 +46,10 @@ from lotsen.topics import TOPIC_TITLES
 
 log = logging.getLogger(__name__)
 ENDINGS = {"handback": Event.HAND_BACK, "close": Event.END}
+RECHECK_SECONDS = 60.0  # how often an open console WebSocket re-checks its session
+CLOSE_SIGNED_OUT = 4401
+# Live events a console hears; `message` only for conversations it may see.
+ALWAYS_FORWARDED = frozenset({"queue", "presence", "resync"})
 
 
 def _service(request: Request | WebSocket) -> ConsoleService:
@@ -47,45 +65,58 @@ def topic_titles(request: Request) -> dict[str, str]:
 
 async def _queue_context(request: Request, account: Staff) -> dict[str, Any]:
     service = _service(request)
+    scope = scope_of(account)
     return {
         "topics": topic_titles(request),
         "account": account,
-        "entries": await service.queue(),
-        "tickets": await service.tickets(),
+        "entries": await service.queue(account),
+        "tickets": await service.tickets(account),
         "online": await service.broker.online(),
         "languages": languages(),
         "municipalities": municipalities(),
+        "scope": None if scope is None else [municipalities().get(m, m) for m in sorted(scope)],
     }
 
 
 async def queue_page(request: Request) -> Response:
-    account = await signed_in(request, STAFF)
-    if isinstance(account, Response):
-        return account
-    return render(request, "console/queue.html", await _queue_context(request, account))
+    signed = await signed_in_session(request, STAFF)
+    if not isinstance(signed, SignedIn):
+        return signed
+    return render(request, "console/queue.html", await _queue_context(request, signed.account))
+
+
+async def _fragment_viewer(request: Request) -> SignedIn | Response:
+    """A fragment for the live page: checked but not counted as use; 401 (the page reloads
+    to the sign-in page) instead of a redirect the script would paste into the page."""
+    signed = await current_session(request, touch=False)
+    if signed is None:
+        return Response(status_code=401)
+    if not can(signed.account.role, STAFF):
+        return Response(status_code=403)
+    return signed
 
 
 async def queue_fragment(request: Request) -> Response:
-    account = await signed_in(request, STAFF)
-    if isinstance(account, Response):
-        return account
-    return render(request, "console/_queue.html", await _queue_context(request, account))
+    signed = await _fragment_viewer(request)
+    if not isinstance(signed, SignedIn):
+        return signed
+    return render(request, "console/_queue.html", await _queue_context(request, signed.account))
 
 
 async def _handoff_context(
-    request: Request, account: Staff, error: str | None = None, opening: bool = False
+    request: Request, account: Staff, audit_since: datetime | None, error: str | None = None
 ) -> dict[str, Any]:
-    """`opening`: the staff member opened the conversation's page (audited; refreshes are not)."""
-    handoff, conversation, messages = await _service(request).transcript(
-        int(request.path_params["handoff_id"]), account if opening else None
-    )
+    """`audit_since`: None when the page is opened (always audited), else the session's
+    start (audited only if this session has not opened the handoff)."""
+    found = await _service(request).transcript(int(request.path_params["handoff_id"]), account, audit_since)
+    handoff = found.handoff
     return {
-        "brief": brief_of(handoff, conversation, messages),
+        "brief": found.brief,
         "topics": topic_titles(request),
         "account": account,
         "handoff": handoff,
-        "conversation": conversation,
-        "messages": messages,
+        "conversation": found.conversation,
+        "messages": found.messages,
         "mine": handoff.status == Status.CLAIMED.value and handoff.claimed_by == account.id,
         "error": error,
         "languages": languages(),
@@ -94,22 +125,22 @@ async def _handoff_context(
 
 
 async def handoff_page(request: Request) -> Response:
-    account = await signed_in(request, STAFF)
-    if isinstance(account, Response):
-        return account
+    signed = await signed_in_session(request, STAFF)
+    if not isinstance(signed, SignedIn):
+        return signed
     try:
-        context = await _handoff_context(request, account, opening=True)
+        context = await _handoff_context(request, signed.account, audit_since=None)
     except ConsoleError as exc:
-        return error_page(request, str(exc), exc.status, account)
+        return error_page(request, str(exc), exc.status, signed.account)
     return render(request, "console/handoff.html", context)
 
 
 async def transcript_fragment(request: Request) -> Response:
-    account = await signed_in(request, STAFF)
-    if isinstance(account, Response):
-        return account
+    signed = await _fragment_viewer(request)
+    if not isinstance(signed, SignedIn):
+        return signed
     try:
-        context = await _handoff_context(request, account)
+        context = await _handoff_context(request, signed.account, audit_since=signed.created_at)
     except ConsoleError as exc:
         return Response(str(exc), status_code=exc.status)
     return render(request, "console/_transcript.html", context)
@@ -117,9 +148,10 @@ async def transcript_fragment(request: Request) -> Response:
 
 async def act(request: Request) -> Response:
     """POST /console/handoffs/{id}/{claim|reply|handback|close}."""
-    account = await signed_in(request, STAFF)
-    if isinstance(account, Response):
-        return account
+    signed = await signed_in_session(request, STAFF)
+    if not isinstance(signed, SignedIn):
+        return signed
+    account = signed.account
     form = await request.form()
     handoff_id = int(request.path_params["handoff_id"])
     action = request.path_params["action"]
@@ -137,7 +169,10 @@ async def act(request: Request) -> Response:
             raise ConsoleError(404, "no such action")
     except ConsoleError as exc:
         log.info("console %s by %s on handoff %s refused: %s", action, account.username, handoff_id, exc)
-        context = await _handoff_context(request, account, error=str(exc))
+        try:
+            context = await _handoff_context(request, account, signed.created_at, error=str(exc))
+        except ConsoleError as missing:  # not there, or another municipality's
+            return error_page(request, str(missing), missing.status, account)
         return render(request, "console/handoff.html", context, exc.status)
     log.info("console %s by %s on handoff %s", action, account.username, handoff_id)
     target = "/console" if action in ("handback", "close") else f"/console/handoffs/{handoff_id}"
@@ -145,47 +180,76 @@ async def act(request: Request) -> Response:
 
 
 async def ticket_done(request: Request) -> Response:
-    account = await signed_in(request, STAFF)
-    if isinstance(account, Response):
-        return account
+    signed = await signed_in_session(request, STAFF)
+    if not isinstance(signed, SignedIn):
+        return signed
     form = await request.form()
-    if csrf_ok(request, form):
-        with contextlib.suppress(ConsoleError):
-            await request.app.state.staff_actions.ticket_done(int(request.path_params["ticket_id"]), account)
+    if not csrf_ok(request, form):
+        return RedirectResponse("/console", status_code=303)
+    try:
+        await request.app.state.staff_actions.ticket_done(int(request.path_params["ticket_id"]), signed.account)
+    except ConsoleError as exc:
+        return error_page(request, str(exc), exc.status, signed.account)
     return RedirectResponse("/console", status_code=303)
 
 
+async def _forwarded(service: ConsoleService, account: Staff, event: dict[str, Any]) -> bool:
+    if event.get("type") in ALWAYS_FORWARDED:
+        return True
+    conversation = event.get("conversation")
+    if event.get("type") != "message" or not isinstance(conversation, int):
+        return False  # deliveries and outbox wake-ups are none of a console's business
+    return await service.sees_conversation(account, conversation)
+
+
+async def _console_account(websocket: WebSocket) -> Staff | None:
+    signed = await current_session(websocket, touch=False)
+    return signed.account if signed is not None and can(signed.account.role, STAFF) else None
+
+
 async def live(websocket: WebSocket) -> None:
-    """Tell an open console what changed; closes with 4401 when not signed in as staff."""
+    """Tell an open console what changed; closes with 4401 when not signed in as staff,
+    at once or at the next check (see the module docstring)."""
     service: ConsoleService = websocket.app.state.console
-    account_id = websocket.session.get("staff_id") if "session" in websocket.scope else None
-    account = None
-    if isinstance(account_id, int):
-        async with websocket.app.state.db.sessions() as session:
-            account = await session.get(Staff, account_id)
-    if account is None or not can(account.role, STAFF):
-        await websocket.close(code=4401)
+    account = await _console_account(websocket)
+    if account is None:
+        await websocket.close(code=CLOSE_SIGNED_OUT)
         return
     await websocket.accept()
-    events = service.broker.subscribe(account.display_name)
+    name = account.display_name
+    events = service.broker.subscribe(name)
     await service.broker.publish({"type": "presence"})
+    loop = asyncio.get_running_loop()
+    next_check = loop.time() + RECHECK_SECONDS
+    receive = asyncio.ensure_future(websocket.receive_text())
+    event = asyncio.ensure_future(events.get())
     try:
         while True:
-            receive = asyncio.ensure_future(websocket.receive_text())
-            send = asyncio.ensure_future(events.get())
-            done, _ = await asyncio.wait({receive, send}, return_when=asyncio.FIRST_COMPLETED)
+            timeout = max(0.0, next_check - loop.time())
+            done, _ = await asyncio.wait({receive, event}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             if receive in done:
                 receive.result()  # raises WebSocketDisconnect when the console closes
-            else:
-                receive.cancel()
-            if send in done:
-                await websocket.send_json(send.result())
-            else:
-                send.cancel()
+                receive = asyncio.ensure_future(websocket.receive_text())
+            if event in done:
+                item = event.result()
+                event = asyncio.ensure_future(events.get())
+                if await _forwarded(service, account, item):
+                    await websocket.send_json(item)
+            if loop.time() >= next_check:
+                fresh = await _console_account(websocket)
+                if fresh is None:
+                    log.info("console socket of %s closed: the session has ended", account.username)
+                    await websocket.close(code=CLOSE_SIGNED_OUT)
+                    return
+                account, next_check = fresh, loop.time() + RECHECK_SECONDS  # scope changes apply
     except WebSocketDisconnect:
         pass
     finally:
-        service.broker.unsubscribe(events, account.display_name)
+        for pending in (receive, event):
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await pending
+        service.broker.unsubscribe(events, name)
         await service.broker.publish({"type": "presence"})
 
 
@@ -197,4 +261,5 @@ ROUTES = [
     Route("/console/handoffs/{handoff_id:int}/{action:str}", act, methods=["POST"]),
     Route("/console/tickets/{ticket_id:int}/done", ticket_done, methods=["POST"]),
     WebSocketRoute("/console/ws", live),
+    *admin.ROUTES,
 ]

@@ -62,7 +62,9 @@ class KnowledgeRevision(Base):
 
 
 class AuditEntry(Base):
-    """Who did what to which conversation, and when: claim, reply, hand back, close, ticket.
+    """Who did what to which conversation, and when: claim, reply, hand back, close, ticket,
+    opening a transcript; and to which account (`target`): account_create, account_disable,
+    account_enable, account_scope, password_change.
 
     Only ids, never message text, so the log holds no personal data of its own and may
     outlive the conversation (retention and erasure delete the conversation, not the
@@ -79,3 +81,4 @@ class AuditEntry(Base):
     conversation_id: Mapped[int | None] = mapped_column()
     handoff_id: Mapped[int | None] = mapped_column()
     ticket_id: Mapped[int | None] = mapped_column()
+    target: Mapped[str | None] = mapped_column(String(64))  # the account changed (a username)

@@ -1,14 +1,16 @@
 """The editor pages (`/editor`): coverage, editing one answer with a preview, and the
 questions the bot could not answer.
 
-Saving goes through `lotsen.knowledge.editing`, i.e. the validator the action server
-uses, into the YAML file; the action server notices the file on its next answer. A
-rejected change is shown with the validator's message and the editor's text is kept in
-the form, so nothing typed is lost.
+Saving goes through `lotsen.knowledge.editing` and `lotsen.knowledge.publishing`: the
+whole bank is checked as `make check-data` checks it, the change is recorded as a
+revision (bot/editor/revisions.py) and the YAML file replaced; the action server notices
+the file on its next answer. A refused change is shown with every reason and the
+editor's text is kept in the form, so nothing typed is lost.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,13 +23,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.db import Conversation, Message, Staff
+from bot.editor import revisions
+from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
 from bot.staff.session import csrf_ok
 from lotsen.check_data import coverage_rows, report
 from lotsen.knowledge import MAX_MESSAGE_CHARS, KnowledgeError, Topic
 from lotsen.knowledge.editing import (
-    ConflictError,
     current_messages,
     fingerprint,
     join_messages,
@@ -86,9 +89,12 @@ def _preview(messages: list[str], language: str) -> Preview:
     return Preview([(m, len(m), len(m) > MAX_MESSAGE_CHARS) for m in messages], languages()[language].direction)
 
 
-def _edit_context(account: Staff, topic: Topic, language: str, municipality: str | None, saved: bool) -> dict[str, Any]:
+def _edit_context(
+    account: Staff, topic: Topic, relative: str, language: str, municipality: str | None
+) -> dict[str, Any]:
     return {
         "account": account,
+        "path": relative,
         "topic": topic,
         "language": language,
         "language_name": languages()[language].native_name,
@@ -98,7 +104,11 @@ def _edit_context(account: Staff, topic: Topic, language: str, municipality: str
         "reference": join_messages(current_messages(topic, "sv" if language != "sv" else "en", municipality)),
         "max_chars": MAX_MESSAGE_CHARS,
         "error": None,
-        "saved": saved,
+        "problems": [],
+        "summary": "",
+        "saved": None,
+        "unchanged": False,
+        "verdict": None,
         "preview": None,
     }
 
@@ -117,16 +127,34 @@ async def edit_answer(request: Request) -> Response:
         path = topic_path(request.app.state.settings.knowledge_dir, topic_id)
         text = read_text(path)
         topic = parse_text(text, Topic, path.name)
+        relative = publisher(request).relative(path)
     except KnowledgeError as exc:
         return error_page(request, str(exc), 404, account)
-    context = _edit_context(account, topic, language, municipality, request.query_params.get("saved") == "1")
+    context = _edit_context(account, topic, relative, language, municipality)
     if request.method == "GET":
         messages = current_messages(topic, language, municipality)
+        saved = request.query_params.get("saved", "")
         context.update(
-            body=join_messages(messages), fingerprint=fingerprint(text), preview=_preview(messages, language)
+            body=join_messages(messages),
+            fingerprint=fingerprint(text),
+            preview=_preview(messages, language),
+            saved=int(saved) if saved.isdigit() else None,
+            unchanged=request.query_params.get("unchanged") == "1",
+            verdict=await asyncio.to_thread(publisher(request).check, relative, text),
         )
         return render(request, "editor/edit.html", context)
     return await _save_answer(request, account, path, context)
+
+
+def _summary(ui: str, typed: str, language: str, municipality: str | None) -> str:
+    """The editor's own summary, else which answer was edited."""
+    typed = " ".join(typed.split())
+    if typed:
+        return typed
+    if municipality:
+        name = municipalities()[municipality]
+        return gettext(ui, "Answer in %(language)s for %(municipality)s edited", language=language, municipality=name)
+    return gettext(ui, "Answer in %(language)s edited", language=language)
 
 
 async def _save_answer(request: Request, account: Staff, path: Path, context: dict[str, Any]) -> Response:
@@ -135,24 +163,37 @@ async def _save_answer(request: Request, account: Staff, path: Path, context: di
     form = await request.form()
     body = str(form.get("body") or "")
     messages = split_messages(body)
-    context.update(body=body, fingerprint=str(form.get("fingerprint") or ""), preview=_preview(messages, language))
+    context.update(
+        body=body,
+        fingerprint=str(form.get("fingerprint") or ""),
+        summary=str(form.get("summary") or ""),
+        preview=_preview(messages, language),
+    )
     if not csrf_ok(request, form):
         context["error"] = gettext(ui, "The form had expired. Copy your text, reload the page and try again.")
         return render(request, "editor/edit.html", context, status=400)
     if form.get("action") != "save":
         return render(request, "editor/edit.html", context)
     try:
-        save_answer(path, language, municipality, messages, context["fingerprint"])
-    except ConflictError as exc:
-        context["error"] = gettext(ui, "Not saved: %(reason)s", reason=str(exc))
-        return render(request, "editor/edit.html", context, status=409)
+        published = await save_answer(
+            publisher(request),
+            journal(request),
+            path,
+            language,
+            municipality,
+            messages,
+            expected_fingerprint=context["fingerprint"],
+            actor=account.username,
+            summary=_summary(ui, context["summary"], language, municipality),
+        )
     except KnowledgeError as exc:
-        context["error"] = gettext(ui, "Not saved: %(reason)s", reason=str(exc))
-        return render(request, "editor/edit.html", context, status=422)
+        context["error"], context["problems"], status = publish_error(request, exc)
+        return render(request, "editor/edit.html", context, status=status)
     topic_id = context["topic"].id
     log.info("editor %s saved %s/%s (%s)", account.username, topic_id, language, municipality or "national")
+    outcome = f"saved={published.revision_id}" if published.revision_id is not None else "unchanged=1"
     suffix = f"&municipality={municipality}" if municipality else ""
-    return RedirectResponse(f"/editor/topics/{topic_id}/{language}?saved=1{suffix}", status_code=303)
+    return RedirectResponse(f"/editor/topics/{topic_id}/{language}?{outcome}{suffix}", status_code=303)
 
 
 @dataclass
@@ -234,4 +275,5 @@ ROUTES = [
     Route("/editor", dashboard),
     Route("/editor/topics/{topic_id:str}/{language:str}", edit_answer, methods=["GET", "POST"]),
     Route("/editor/unanswered", unanswered),
+    *revisions.ROUTES,
 ]

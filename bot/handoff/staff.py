@@ -2,14 +2,16 @@
 
 Claiming is one conditional UPDATE (`… WHERE status = 'waiting'`), so two staff members
 clicking at once cannot both win; every later action checks that the actor is the one
-who claimed. Each action and its audit row are one transaction; what the user must see
+who claimed. A staff member acts only on handoffs and tickets of the municipalities they
+work for (admins: all); any other is "not found" (404), so its existence is not revealed.
+Each action and its audit row are one transaction; what the user must see
 (the staff member's reply, "Sara is now chatting with you", "back with Lotsen") is
 stored with its outbox entry in that same transaction and then delivered by their channel.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import OutgoingMessage
@@ -20,6 +22,7 @@ from bot.handoff.service import move
 from bot.handoff.states import Event, IllegalTransitionError, Status, Step
 from bot.outbox import Outbox
 from bot.repository import store_messages
+from bot.staff.accounts import in_scope
 from lotsen.knowledge import KnowledgeStore
 from lotsen.municipalities import municipalities
 
@@ -76,6 +79,10 @@ class StaffActions:
 
     async def claim(self, handoff_id: int, staff: Staff) -> None:
         async with self.db.sessions() as session:
+            # Only the municipality is read (no Handoff object in the session before the UPDATE).
+            municipality = await session.scalar(select(Handoff.municipality).where(Handoff.id == handoff_id))
+            if municipality is None or not in_scope(staff, municipality):
+                raise StaffActionError(404, "no such handoff")
             result = await session.execute(
                 update(Handoff)
                 .where(Handoff.id == handoff_id, Handoff.status == Status.WAITING.value)
@@ -138,7 +145,7 @@ class StaffActions:
     async def ticket_done(self, ticket_id: int, staff: Staff) -> None:
         async with self.db.sessions() as session:
             ticket = await session.get(Ticket, ticket_id)
-            if ticket is None:
+            if ticket is None or not in_scope(staff, ticket.municipality):
                 raise StaffActionError(404, "no such ticket")
             ticket.status, ticket.handled_by = "done", staff.id
             audit(session, staff, "ticket_done", ticket.conversation_id, ticket_id=ticket_id)
@@ -159,10 +166,16 @@ class StaffActions:
             raise StaffActionError(404, "the conversation was deleted")
         return conversation
 
-    async def _claimed(self, session: AsyncSession, handoff_id: int, staff: Staff) -> tuple[Handoff, Conversation]:
+    @staticmethod
+    async def _handoff(session: AsyncSession, handoff_id: int, staff: Staff) -> Handoff:
+        """The handoff if it exists and is in the staff member's municipalities, else 404."""
         handoff = await session.get(Handoff, handoff_id)
-        if handoff is None:
+        if handoff is None or not in_scope(staff, handoff.municipality):
             raise StaffActionError(404, "no such handoff")
+        return handoff
+
+    async def _claimed(self, session: AsyncSession, handoff_id: int, staff: Staff) -> tuple[Handoff, Conversation]:
+        handoff = await self._handoff(session, handoff_id, staff)
         if handoff.status != Status.CLAIMED.value:
             raise StaffActionError(409, "claim the conversation first")
         if handoff.claimed_by != staff.id:

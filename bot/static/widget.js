@@ -685,6 +685,7 @@
   var backoff = 1000;
   var reconnectTimer = null;
   var refused = false;          // this page's origin may not use the socket: HTTP only
+  var idle = false;             // the gateway closed an idle socket: reopen when the user writes
   var pollTimer = null;
   var open = false;
 
@@ -719,6 +720,7 @@
       failSocketWaiter(0);
       if (event.code === 4401) { forget(); return; }  // the stored conversation is gone
       if (event.code === 4403) { refused = true; schedulePoll(); return; }
+      if (event.code === 4408) { idle = true; schedulePoll(); return; }  // polling until the user writes
       schedulePoll();
       scheduleReconnect();
     };
@@ -928,6 +930,7 @@
     var text = input.value.trim();
     if (!text) return;
     input.value = "";
+    if (idle) { idle = false; connect(); }
     submit(text);
   });
 

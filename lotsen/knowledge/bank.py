@@ -2,17 +2,20 @@
 
 `load_bank` reads `data/knowledge/` (layout in docs/knowledge.md) and fails as a whole
 if any file is invalid, so the store that serves answers never mixes a half-edited bank
-with a good one.
+with a good one. Given `replace` (relative path → text, or None for a removed file), it
+loads the bank as it would be after that change, without touching the directory: that is
+how a change is checked before it is published (lotsen/knowledge/publishing.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from lotsen.knowledge.files import KnowledgeError, load_file
+from lotsen.knowledge.files import MAX_FILE_BYTES, KnowledgeError, Model, load_file, parse_text
 from lotsen.knowledge.schema import (
     Association,
     Interest,
@@ -115,19 +118,58 @@ class KnowledgeBank:
         )
 
 
-def _yaml_files(directory: Path) -> list[Path]:
-    return sorted(directory.glob("*.yml")) if directory.is_dir() else []
+Replacements = Mapping[str, str | None]  # relative path (posix) → new text, None: removed
 
 
-def load_bank(directory: Path) -> KnowledgeBank:
-    """Load and cross-check every knowledge file; any error fails the whole load."""
+class _Files:
+    """The bank's files on disk, with some of them replaced (or removed, or added) in memory."""
+
+    def __init__(self, directory: Path, replace: Replacements | None) -> None:
+        self.directory = directory
+        self.replace = dict(replace or {})
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.directory).as_posix()
+
+    def listing(self, folder: str) -> list[Path]:
+        base = self.directory / folder
+        found = set(base.glob("*.yml")) if base.is_dir() else set()
+        for relative, text in self.replace.items():
+            path = self.directory / relative
+            if path.parent != base or path.suffix != ".yml":
+                continue
+            if text is None:
+                found.discard(path)
+            else:
+                found.add(path)
+        return sorted(found)
+
+    def exists(self, path: Path) -> bool:
+        relative = self._relative(path)
+        return self.replace[relative] is not None if relative in self.replace else path.exists()
+
+    def load(self, path: Path, model: type[Model]) -> Model:
+        text = self.replace.get(self._relative(path))
+        if text is None:
+            return load_file(path, model)
+        if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+            raise KnowledgeError(f"{path}: a knowledge file may be at most {MAX_FILE_BYTES:,} bytes")
+        return parse_text(text, model, str(path))
+
+
+def load_bank(directory: Path, replace: Replacements | None = None) -> KnowledgeBank:
+    """Load and cross-check every knowledge file; any error fails the whole load.
+
+    `replace` loads the bank as it would be with those files' texts (None: without the file).
+    """
+    files = _Files(directory, replace)
     bank = KnowledgeBank()
     errors: list[str] = []
 
     topic_files: dict[str, Path] = {}
-    for path in _yaml_files(directory / "topics"):
+    for path in files.listing("topics"):
         try:
-            topic = load_file(path, Topic)
+            topic = files.load(path, Topic)
         except KnowledgeError as exc:
             errors.append(str(exc))
             continue
@@ -140,16 +182,16 @@ def load_bank(directory: Path) -> KnowledgeBank:
             bank.topics[topic.intent] = topic
 
     interests_file = directory / "interests.yml"
-    if interests_file.exists():
+    if files.exists(interests_file):
         try:
-            interests = load_file(interests_file, Interests)
+            interests = files.load(interests_file, Interests)
             bank.interests = {interest.id: interest for interest in interests.interests}
         except KnowledgeError as exc:
             errors.append(str(exc))
 
-    for path in _yaml_files(directory / "offices"):
+    for path in files.listing("offices"):
         try:
-            entry = load_file(path, MunicipalityOffices)
+            entry = files.load(path, MunicipalityOffices)
         except KnowledgeError as exc:
             errors.append(str(exc))
             continue
@@ -159,9 +201,9 @@ def load_bank(directory: Path) -> KnowledgeBank:
             bank.offices[entry.municipality] = entry
 
     association_files: dict[str, Path] = {}
-    for path in _yaml_files(directory / "associations"):
+    for path in files.listing("associations"):
         try:
-            association = load_file(path, Association)
+            association = files.load(path, Association)
         except KnowledgeError as exc:
             errors.append(str(exc))
             continue

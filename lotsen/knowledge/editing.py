@@ -1,33 +1,30 @@
 """Saving an editor's change to one answer back into its YAML file.
 
 The file is edited with ruamel.yaml's round-trip mode, so the comments and layout that
-other editors rely on survive, and the result goes through the same validator the action
-server uses before it replaces the file (atomically, so the action server never reads a
-half-written file). A change made on a stale copy is refused rather than overwriting
-someone else's edit.
+other editors rely on survive, and the result is published through
+`lotsen.knowledge.publishing`: checked with everything `make check-data` checks on the
+whole bank, recorded as a revision and written atomically. A change made on a stale copy
+is refused rather than overwriting someone else's edit.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from lotsen.knowledge.files import MAX_FILE_BYTES, KnowledgeError, parse_text, read_text
+from lotsen.knowledge.files import KnowledgeError, parse_text, read_text
+from lotsen.knowledge.publishing import ConflictError as ConflictError  # the editor pages import it from here
+from lotsen.knowledge.publishing import Journal, Publication, Publisher
+from lotsen.knowledge.publishing import fingerprint as fingerprint
 from lotsen.knowledge.schema import Override, Topic
 
 BLANK_LINES = re.compile(r"\n[ \t]*\n")
-
-
-class ConflictError(KnowledgeError):
-    """The file changed since the editor opened it."""
 
 
 def split_messages(text: str) -> list[str]:
@@ -38,11 +35,6 @@ def split_messages(text: str) -> list[str]:
 
 def join_messages(messages: list[str]) -> str:
     return "\n\n".join(messages)
-
-
-def fingerprint(text: str) -> str:
-    """What the editor's form remembers about the file it was opened from."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def topic_path(directory: Path, topic_id: str) -> Path:
@@ -90,25 +82,29 @@ def current_messages(topic: Topic, language: str, municipality: str | None) -> l
     return list(override.answers.get(language, [])) if override else []
 
 
-def save_answer(
-    path: Path, language: str, municipality: str | None, messages: list[str], expected_fingerprint: str
-) -> Topic:
-    """Validate and write one answer; raise KnowledgeError (with line) or ConflictError."""
+async def save_answer(
+    publisher: Publisher,
+    journal: Journal,
+    path: Path,
+    language: str,
+    municipality: str | None,
+    messages: list[str],
+    *,
+    expected_fingerprint: str,
+    actor: str,
+    summary: str,
+) -> Publication:
+    """Publish one answer (see lotsen.knowledge.publishing for the check and the revision).
+
+    Raises ConflictError if the file changed since `expected_fingerprint`, RefusedError
+    (with every problem) if the bank would break, or another KnowledgeError.
+    """
     if not messages:
         raise KnowledgeError("an answer needs at least one message")
-    original = read_text(path)
-    if fingerprint(original) != expected_fingerprint:
+    original = await asyncio.to_thread(read_text, path)
+    if fingerprint(original) != expected_fingerprint:  # the change is made on the editor's version
         raise ConflictError(f"{path.name} was changed by someone else after you opened it; reload and redo your change")
     updated = with_answer(original, language, municipality, messages)
-    if len(updated.encode("utf-8")) > MAX_FILE_BYTES:
-        raise KnowledgeError(f"{path.name} would be larger than {MAX_FILE_BYTES:,} bytes")
-    topic = parse_text(updated, Topic, path.name)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(updated)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return topic
+    return await publisher.publish(
+        path, updated, expected=expected_fingerprint, actor=actor, summary=summary, journal=journal
+    )

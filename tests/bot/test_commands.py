@@ -33,7 +33,7 @@ def clock() -> MovableClock:
 @pytest.fixture
 def client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, clock: MovableClock) -> Iterator[TestClient]:
     for test_client in handoff_client(tmp_path, knowledge_dir, backends, clock):
-        test_client.app.state.pipeline.steps[0].clock = clock  # type: ignore[attr-defined]
+        test_client.app.state.commands.clock = clock  # type: ignore[attr-defined]
         yield test_client
 
 

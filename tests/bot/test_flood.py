@@ -126,7 +126,7 @@ def test_messages_left_per_office_are_capped_and_the_text_is_kept(
             answers.append(post_chat(client, {"sender": sender, "text": f"Ring mig, {i}"}).json())
         assert count(client, Ticket) == 2
         office = client.app.state.store.get().handoff_office("linkoping")  # type: ignore[attr-defined]
-        assert answers[2]["messages"][0]["text"] == notices.messages_full("sv", office.name, office.phone).text
+        assert answers[2]["messages"][0]["text"] == notices.messages_full("en", office.name, office.phone).text
         assert answers[2]["mode"] == "bot"
         assert "Ring mig, 2" in stored_texts(client)  # not passed on, but not lost either
 

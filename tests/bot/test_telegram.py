@@ -37,11 +37,10 @@ from lotsen import sentences
 from lotsen.i18n import t
 from lotsen.languages import supported_codes
 from lotsen.settings import Settings
-from tests.bot.test_console import post_form, staff_client
-from tests.bot.test_editor import add_account
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.fake_telegram import FakeTelegram
 from tests.helpers.handoff import MONDAY_MORNING, Clock
+from tests.helpers.staff import add_account, post_form, staff_client
 
 UPDATES: dict[str, dict[str, Any]] = json.loads(
     (Path(__file__).parent.parent / "data" / "telegram" / "updates.json").read_text(encoding="utf-8")
@@ -714,7 +713,7 @@ def test_staff_reply_reaches_the_telegram_chat(
     feed(client, callback("human_sv", 9100, '/human{"municipality":"linkoping"}'))
     assert "Kontakt Linköping" in texts_to(telegram, 555010)[-1]
 
-    add_account(client, "sara", "staff")
+    add_account(client, "sara", "staff", ("linkoping",))
     sara = staff_client(client, "sara")
     handoff = re.search(r'href="/console/handoffs/(\d+)"', sara.get("/console").text)
     assert handoff

@@ -217,8 +217,9 @@ def test_index_page_serves_the_try_it_form(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert 'id="text"' in page.text
-    assert "/api/messages" in page.text
-    script = page.text.split("<script>")[1]
+    assert '<script src="/static/try.js"' in page.text  # no inline script: the CSP forbids it
+    script = client.get("/static/try.js").text
+    assert "/api/messages" in script
     assert ".textContent" in script
     assert ".innerHTML" not in script
 

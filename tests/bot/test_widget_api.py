@@ -13,11 +13,10 @@ from starlette.websockets import WebSocketDisconnect
 from bot.app import create_app
 from lotsen.i18n import t
 from lotsen.settings import Settings
-from tests.bot.test_console import post_form, staff_client
-from tests.bot.test_editor import add_account
 from tests.helpers.chat import auth, history, post_chat
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.handoff import MONDAY_MORNING, Clock
+from tests.helpers.staff import add_account, post_form, staff_client
 
 
 @pytest.fixture
@@ -105,7 +104,7 @@ def test_a_socket_proves_its_conversation_with_the_first_frame(client: TestClien
 
 
 def test_staff_reply_is_pushed_over_the_socket_with_the_staff_name(client: TestClient) -> None:
-    add_account(client, "sara", "staff")
+    add_account(client, "sara", "staff", ("linkoping",))
     sara = staff_client(client, "sara")
     with client.websocket_connect("/api/ws") as ws:
         ws.send_json(

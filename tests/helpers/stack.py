@@ -77,12 +77,24 @@ def say(stack: Stack, sender: str, text: str, **metadata: str) -> dict[str, Any]
 PASSWORD = "browser-test-password"
 
 
-def create_staff(stack: Stack, username: str, name: str) -> None:
-    """A staff account in the running stack, made the way an admin would: `python -m bot.staff.accounts`."""
+def create_staff(stack: Stack, username: str, name: str, municipalities: str = "linkoping") -> None:
+    """A staff account in the running stack, made the way an admin would: `python -m bot.staff.accounts`
+    (`make add-user`); it works for `municipalities` (comma-separated ids)."""
     env = {**os.environ, **stack.config.extra_env, "LOTSEN_VAR_DIR": str(stack.config.var_dir)}
     env["LOTSEN_NEW_PASSWORD"] = PASSWORD
     done = subprocess.run(
-        [sys.executable, "-m", "bot.staff.accounts", username, "--role", "staff", "--name", name],
+        [
+            sys.executable,
+            "-m",
+            "bot.staff.accounts",
+            username,
+            "--role",
+            "staff",
+            "--name",
+            name,
+            "--municipalities",
+            municipalities,
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

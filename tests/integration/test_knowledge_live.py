@@ -3,6 +3,7 @@ question, and the editors' unanswered-questions feed."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 from lotsen.knowledge import load_bank
 from lotsen.knowledge.editing import fingerprint, save_answer
+from lotsen.knowledge.publishing import Publisher, Revision
 from lotsen.paths import ROOT
 from lotsen.stack import Stack
 from tests.helpers.stack import say
@@ -32,13 +34,40 @@ def texts(reply: dict[str, object]) -> list[str]:
     return [str(m["text"]) for m in reply["messages"]]  # type: ignore[attr-defined, index]
 
 
+class Revisions:
+    """Revisions kept in a list (the gateway keeps them in its database)."""
+
+    def __init__(self) -> None:
+        self.kept: list[Revision] = []
+
+    async def record(self, revision: Revision) -> int:
+        self.kept.append(revision)
+        return len(self.kept)
+
+    async def forget(self, revision_id: int) -> None:
+        raise AssertionError("nothing to forget")
+
+
 def test_edited_answer_is_live_on_the_next_question(stack: Stack) -> None:
     path = knowledge_dir(stack) / "topics" / "id_card.yml"
     original = path.read_text(encoding="utf-8")
     before = texts(say(stack, "it-reload", "/ask_id_card", language="en"))
     new_text = f"Edited at {time.time():.0f}: take your passport to Skatteverket."
+    revisions = Revisions()
     try:
-        save_answer(path, "en", None, [new_text], fingerprint(original))
+        publishing = save_answer(
+            Publisher(knowledge_dir(stack)),
+            revisions,
+            path,
+            "en",
+            None,
+            [new_text],
+            expected_fingerprint=fingerprint(original),
+            actor="it-editor",
+            summary="live reload",
+        )
+        asyncio.run(publishing)
+        assert [r.before for r in revisions.kept] == [original]
         saved_at = time.monotonic()
         after = texts(say(stack, "it-reload", "/ask_id_card", language="en"))
         elapsed = time.monotonic() - saved_at

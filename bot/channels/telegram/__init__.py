@@ -31,7 +31,7 @@ from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, Cont
 
 from bot.channels.base import DeliveryFailedError, IncomingMessage, OutgoingMessage
 from bot.channels.telegram.ordering import PerChatOrder
-from bot.channels.telegram.reading import read_command, text_of
+from bot.channels.telegram.reading import read_command, text_of, well_formed
 from bot.channels.telegram.sending import call, call_quietly, keyboard, split_text
 from bot.db import Conversation, Database, Message, TelegramGroup
 from bot.flood import MESSAGE, FloodGuard
@@ -134,9 +134,9 @@ class TelegramChannel:
             return JSONResponse({"error": "wrong or missing secret token"}, status_code=403)
         try:
             update = Update.de_json(await request.json(), self.app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             update = None
-        if update is None:
+        if update is None or not well_formed(update):
             return JSONResponse({"error": "not a Telegram update"}, status_code=400)
         await self.app.update_queue.put(update)
         return JSONResponse({"ok": True})
@@ -145,7 +145,7 @@ class TelegramChannel:
         query = update.callback_query
         assert query is not None
         await call_quietly(query.answer)
-        if query.data and await self._private(update):
+        if query.data and isinstance(query.data, str) and await self._private(update):
             await self._converse(update, query.data)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from telegram import Message
+from telegram import Message, Update
 
+from bot.channels.base import storable
 from lotsen import protocol
 
 _COMMAND = re.compile(r"^/([A-Za-z_]{1,64})(?:@([A-Za-z0-9_]{1,64}))?(?:\s+(\S.*))?$", re.DOTALL)
@@ -21,7 +22,34 @@ _PARAMETER = re.compile(r"^[a-z0-9-]{1,32}$")
 
 def text_of(message: Message) -> str | None:
     """The words a message carries: its text, or the caption of a photo, video or document."""
-    return message.text or message.caption or None
+    for value in (message.text, message.caption):
+        if value and storable(value):
+            return str(value)
+    return None
+
+
+def well_formed(update: Update) -> bool:
+    """Telegram's documented types wherever Lotsen reads an update. Telegram sends nothing
+    else; a forged or broken update (a chat id that is a list, a text that is a number)
+    is refused at the webhook rather than failing half-way through a turn."""
+    try:
+        if type(update.update_id) is not int:
+            return False
+        chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+        if chat is not None and (type(chat.id) is not int or not isinstance(chat.type, str)):
+            return False
+        if user is not None and (type(user.id) is not int or not _optional_text(user.language_code)):
+            return False
+        if message is not None and not (_optional_text(message.text) and _optional_text(message.caption)):
+            return False
+        query = update.callback_query
+        return query is None or _optional_text(query.data)
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+def _optional_text(value: object) -> bool:
+    return value is None or storable(value)
 
 
 def read_command(text: str, bot_username: str | None) -> str | None:
