@@ -21,9 +21,11 @@ import contextlib
 import ipaddress
 import json
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.channels.admission import address_of, admit, count_first_message
@@ -66,21 +68,23 @@ async def chat_socket(websocket: WebSocket) -> None:
     broker = websocket.app.state.broker
     events = broker.subscribe()
     bound = Bound()
-    tasks = [asyncio.ensure_future(_receive(websocket, bound)), asyncio.ensure_future(_push(websocket, bound, events))]
     try:
-        # Whichever ends first (the client left, the socket was closed) ends the other.
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            with contextlib.suppress(WebSocketDisconnect):
-                task.result()
+        # Whichever ends first (the client left, the socket was closed) ends the other. An
+        # anyio task group, so a cancellation from the server reaches both loops cleanly.
+        async with anyio.create_task_group() as group:
+
+            async def until_done(loop: Callable[[], Awaitable[None]]) -> None:
+                with contextlib.suppress(WebSocketDisconnect):
+                    await loop()
+                group.cancel_scope.cancel()
+
+            group.start_soon(until_done, lambda: _receive(websocket, bound))
+            group.start_soon(until_done, lambda: _push(websocket, bound, events))
     finally:
-        broker.unsubscribe(events)  # before any await: a cancelled handler may not get past one
+        broker.unsubscribe(events)
         sockets[key] -= 1
         if sockets[key] <= 0:
             del sockets[key]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _open_sockets(websocket: WebSocket) -> Counter[str]:

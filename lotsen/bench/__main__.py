@@ -98,7 +98,13 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool =
         gateway_host="127.0.0.1",
         var_dir=temporary / "var",
         model=model,
-        extra_env={"LOTSEN_RATE_LIMIT_MESSAGES": "1000000", "LOTSEN_HANDOFF": "false"},
+        # Simulated newcomers all come from 127.0.0.1 and write fast: limits out of the way.
+        extra_env={
+            "LOTSEN_RATE_LIMIT_MESSAGES": "1000000",
+            "LOTSEN_ADDRESS_MESSAGES_PER_MINUTE": "1000000",
+            "LOTSEN_ADDRESS_NEW_CONVERSATIONS_PER_HOUR": "1000000",
+            "LOTSEN_HANDOFF": "false",
+        },
     )
     config.var_dir.mkdir(parents=True)
     if scaled:

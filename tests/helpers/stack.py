@@ -37,7 +37,12 @@ def stack_config(tmp: Path) -> StackConfig:
     if not knowledge.exists():
         shutil.copytree(KNOWLEDGE_DIR, knowledge)
     return StackConfig(
-        extra_env={"LOTSEN_KNOWLEDGE_DIR": str(knowledge), "LOTSEN_SECRET_KEY": "integration-tests-only"},
+        extra_env={
+            "LOTSEN_KNOWLEDGE_DIR": str(knowledge),
+            "LOTSEN_SECRET_KEY": "integration-tests-only",
+            # Every test user comes from 127.0.0.1: one session starts many conversations.
+            "LOTSEN_ADDRESS_NEW_CONVERSATIONS_PER_HOUR": "100000",
+        },
         gateway_port=free_port(),
         rasa_port=free_port(),
         actions_port=free_port(),

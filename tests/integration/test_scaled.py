@@ -82,7 +82,12 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
         config.extra_rasa_ports = [free_port()]
         config.extra_gateway_ports = [free_port()]
         config.extra_env.update(scaled_env(POSTGRES_ADMIN_URL, REDIS_URL, gateway_db, tracker_db))
-        config.extra_env["LOTSEN_RATE_LIMIT_MESSAGES"] = "100000"  # the load test sends fast
+        # The load tests send fast, from one address: flood limits out of the way.
+        config.extra_env.update(
+            LOTSEN_RATE_LIMIT_MESSAGES="100000",
+            LOTSEN_ADDRESS_MESSAGES_PER_MINUTE="100000",
+            LOTSEN_ADDRESS_NEW_CONVERSATIONS_PER_HOUR="100000",
+        )
         stack = Stack(config, log_dir=tmp / "logs")
         stack.start()
         try:
