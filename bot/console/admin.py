@@ -47,6 +47,7 @@ async def _page(request: Request, account: Staff, status: int = 200, **extra: An
         "form": {},
         "error": None,
         "done": request.query_params.get("done"),
+        "stuck_erasures": await request.app.state.erasure.stuck(),
         **extra,
     }
     return render(request, "console/admin.html", context, status)

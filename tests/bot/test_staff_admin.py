@@ -156,3 +156,15 @@ def test_sign_in_page_does_not_say_which_part_was_wrong(client: TestClient, ada:
         "/console/login", data={"csrf": csrf_of(page.text), "username": "nobody", "password": PASSWORD}
     )
     assert answer.status_code == nobody.status_code == 401
+
+
+def test_admins_see_erasures_that_keep_failing(client: TestClient, ada: TestClient, tmp_path: Path) -> None:
+    assert "radering" not in ada.get(ADMIN).text.lower()
+    with sqlite3.connect(tmp_path / "gateway.db") as db:  # an erasure Rasa's store refused two hours ago
+        db.execute(
+            "INSERT INTO erasure_jobs (rasa_sender_id, requested_at, next_attempt_at, attempts, last_error) "
+            "VALUES ('web:x', datetime('now', '-2 hours'), datetime('now', '+1 hour'), 5, 'OperationalError')"
+        )
+    page = ada.get(ADMIN).text
+    assert "1 radering(ar) i Rasas samtalslager" in page
+    assert client.get("/healthz").json().get("warnings")
