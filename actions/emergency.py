@@ -21,6 +21,10 @@ def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker, language
     intent = (latest.get("intent") or {}).get("name")
     if not latest.get("possible_emergency") or intent == EMERGENCY_INTENT:
         return
-    answer = store.get().answer(EMERGENCY_INTENT, language)
+    bank = store.get()
+    own = bank.answer(str(intent), language) if isinstance(intent, str) and bank.by_intent(intent) else None
+    if own is not None and own.messages and "112" in own.messages[0]:
+        return  # the answer itself opens with 112 (violence, mental health): not twice
+    answer = bank.answer(EMERGENCY_INTENT, language)
     if answer is not None:
         dispatcher.utter_message(text=answer.messages[0])

@@ -121,12 +121,13 @@ class ActionAnswerTopic(UsesKnowledge, Action):
         for message in answer.messages:
             dispatcher.utter_message(text=message)
         links = "\n".join(f"{source.title}: {source.url}" for source in answer.sources)
+        checked = answer.topic.last_checked
+        if checked is None:  # nobody has verified it against the sources yet: no date
+            text = t(language, "Read more:\n{links}", links=links)
+        else:
+            text = t(
+                language, "Read more:\n{links}\nLast checked {date}.", links=links, date=format_day(language, checked)
+            )
         dispatcher.utter_message(
-            text=t(
-                language,
-                "Read more:\n{links}\nLast checked {date}.",
-                links=links,
-                date=format_day(language, answer.topic.last_checked),
-            ),
-            buttons=related_buttons(language, answer.topic.related) if with_buttons else [],
+            text=text, buttons=related_buttons(language, answer.topic.related) if with_buttons else []
         )

@@ -23,6 +23,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -82,6 +84,19 @@ def write_nlu(examples: list[dict[str, str]], path: Path) -> None:
     path.write_text(data.nlu_as_yaml(), encoding="utf-8")
 
 
+def load_safety(directory: Path) -> list[dict[str, str]]:
+    """The held-out safety sets (never trained on): acute emergencies phrased without any
+    lexicon word, and near-domain questions Lotsen has no answer for, per language."""
+    items = []
+    for path in sorted(directory.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for kind, intent in (("emergencies", EMERGENCY), ("near_domain", "out_of_scope")):
+            items += [
+                {"text": str(text), "intent": intent, "lang": path.stem, "kind": kind} for text in data.get(kind, [])
+            ]
+    return items
+
+
 def train_and_predict(
     config: Path, train: list[Any], test: list[Any], work: Path
 ) -> tuple[list[dict[str, Any]], float]:
@@ -108,6 +123,8 @@ def train_and_predict(
                     "confidence": parsed["intent"]["confidence"],
                     "ranking": [[r["name"], round(float(r["confidence"]), 4)] for r in ranking],
                     "possible_emergency": bool(parsed.get("possible_emergency")),
+                    # The cascade (config.yml): did the sentence encoder run for this message?
+                    "encoder_used": parsed.get("encoder_used"),
                 }
             )
         return results
@@ -158,6 +175,30 @@ def scores(predictions: list[dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def safety_scores(predictions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per language: acute emergencies that got the 112 line first, and near-domain
+    questions answered with a topic (a confident wrong answer)."""
+    result: dict[str, Any] = {}
+    for lang in sorted({p["lang"] for p in predictions}):
+        emergencies = [p for p in predictions if p["lang"] == lang and p.get("kind") == "emergencies"]
+        near = [p for p in predictions if p["lang"] == lang and p.get("kind") == "near_domain"]
+        result[lang] = {
+            "emergencies": len(emergencies),
+            "emergency_recall": round(sum(gets_112(p) for p in emergencies) / len(emergencies), 4)
+            if emergencies
+            else None,
+            "near_domain": len(near),
+            "near_domain_confident_wrong": round(
+                sum(p["predicted"] not in REJECTED and p["predicted"] != EMERGENCY for p in near) / len(near), 4
+            )
+            if near
+            else None,
+            "missed_emergencies": [p["text"] for p in emergencies if not gets_112(p)],
+            "answered_near_domain": [[p["text"], p["predicted"]] for p in near if p["predicted"] not in REJECTED],
+        }
+    return result
+
+
 def confusion_image(predictions: list[dict[str, Any]], path: Path, title: str) -> None:
     import matplotlib
 
@@ -203,12 +244,15 @@ def main() -> int:
             report = json.loads(path.read_text(encoding="utf-8"))
             if "held_out_predictions" in report:
                 report["held_out"] = scores(report["held_out_predictions"])
+                if report.get("safety_predictions"):
+                    report["safety"] = safety_scores(report["safety_predictions"])
                 if report.get("cv_predictions"):
                     report["cross_validation"] = scores(report["cv_predictions"])
                 path.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         return 0
     out.mkdir(parents=True, exist_ok=True)
     examples = load_examples(ROOT / "data" / "nlu")
+    safety = load_safety(ROOT / "evaluation" / "data" / "safety")
     pool, held = stratified_split(examples, args.holdout, args.seed)
     folds = stratified_folds(pool, args.folds, args.seed) if args.folds > 1 else []
     (out / "split.json").write_text(json.dumps({"held_out": held}, ensure_ascii=False, indent=0), encoding="utf-8")
@@ -218,7 +262,8 @@ def main() -> int:
         name = "lotsen" if Path(config).name == "config.yml" else Path(config).stem
         print(f"[{name}] held-out: training on {len(pool)} examples…", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
-            held_predictions, seconds = train_and_predict(ROOT / config, pool, held, Path(tmp) / "holdout")
+            predictions_all, seconds = train_and_predict(ROOT / config, pool, held + safety, Path(tmp) / "holdout")
+            held_predictions, safety_predictions = predictions_all[: len(held)], predictions_all[len(held) :]
             cv_predictions: list[dict[str, Any]] = []
             for i, fold in enumerate([] if config in args.held_out_only else folds):
                 train = [e for j, f in enumerate(folds) if j != i for e in f]
@@ -233,6 +278,8 @@ def main() -> int:
             "cross_validation": scores(cv_predictions) if cv_predictions else {},
             "folds": 0 if config in args.held_out_only else args.folds,
             "held_out_predictions": held_predictions,
+            "safety": safety_scores(safety_predictions),
+            "safety_predictions": safety_predictions,
             "cv_predictions": cv_predictions,
         }
         (out / f"{name}.json").write_text(

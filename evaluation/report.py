@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from calibration import diagram, ece, encoder_share  # noqa: E402  (a sibling script)
+
 OUT = ROOT / "reports" / "nlu"
 REJECTED = {"out_of_scope", "nlu_fallback"}
 LANGS = ["sv", "en", "ar", "fa", "so", "ti", "uk", "ru"]
@@ -71,6 +75,103 @@ def sweep(predictions: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+NEW_TOPICS = {
+    "ask_violence", "ask_mental_health", "ask_shelter", "ask_residence_permit", "ask_school",
+    "ask_financial_support", "ask_bank_account", "ask_driving_licence", "ask_tax", "ask_moving",
+}  # fmt: skip
+
+
+def group_f1(predictions: list[dict[str, Any]], intents: set[str]) -> dict[str, float | None]:
+    """Per language, macro-F1 over a group of intents (the others count as "something else")."""
+    from sklearn.metrics import f1_score
+
+    result: dict[str, float | None] = {}
+    for lang in LANGS:
+        rows = [p for p in predictions if p["lang"] == lang]
+        labels = sorted({p["intent"] for p in rows} & intents)
+        if not labels:
+            result[lang] = None
+            continue
+        truth = [p["intent"] for p in rows]
+        predicted = [p["predicted"] for p in rows]
+        result[lang] = float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0))
+    return result
+
+
+def topics_section(reports: dict[str, Any]) -> list[str]:
+    """The ten topics of issue 17 and the twelve before them, per language (held-out)."""
+    names = list(reports)
+    parts: list[str] = []
+    for title, group in (
+        ("the ten new topics", NEW_TOPICS),
+        ("the twelve earlier topics", {i for r in reports.values() for p in r["held_out_predictions"]
+                                        for i in [p["intent"]] if i.startswith("ask_") and i not in NEW_TOPICS
+                                        and i != "ask_office_hours"}),
+    ):  # fmt: skip
+        values = {n: group_f1(reports[n]["held_out_predictions"], group) for n in names}
+        parts += ["", f"## Macro-F1 over {title} (held-out)", "| language | " + " | ".join(names) + " |"]
+        parts.append("|---|" + "---|" * len(names))
+        for lang in LANGS:
+            parts.append(f"| {lang} | " + " | ".join(fmt(values[n][lang]) for n in names) + " |")
+    return parts
+
+
+def safety_section(reports: dict[str, Any]) -> list[str]:
+    """Acute emergencies without alarm words, and near-domain questions, never trained on."""
+    names = [n for n, r in reports.items() if r.get("safety")]
+    if not names:
+        return []
+    parts = [
+        "",
+        "## Safety (held-out sets in evaluation/data/safety/, never trained on)",
+        "Acute emergencies phrased without any lexicon word: share that got the 112 line first (target 1.00). "
+        "Near-domain questions Lotsen has no answer for: share answered with a topic (target ≤ 0.05).",
+        "",
+        "| language | " + " | ".join(f"{n} 112 first | {n} near-domain answered" for n in names) + " |",
+        "|---|" + "---|---|" * len(names),
+    ]
+    for lang in LANGS:
+        cells = []
+        for name in names:
+            row = reports[name]["safety"].get(lang, {})
+            cells += [fmt(row.get("emergency_recall")), fmt(row.get("near_domain_confident_wrong"))]
+        parts.append(f"| {lang} | " + " | ".join(cells) + " |")
+    first = reports[names[0]]["safety"]
+    missed = [(lang, text) for lang, row in first.items() for text in row.get("missed_emergencies", [])]
+    if missed:
+        parts += ["", f"Emergencies `{names[0]}` missed:"] + [f"- {lang}: {text}" for lang, text in missed]
+    return parts
+
+
+def calibration_section(reports: dict[str, Any]) -> list[str]:
+    """ECE per language and pipeline, one reliability diagram each, the cascade's share."""
+    names = [n for n, r in reports.items() if any("ranking" in p for p in r["held_out_predictions"])]
+    parts = [
+        "",
+        "## Calibration: expected calibration error per language (held-out + cross-validation)",
+        "Lower is better: 0.05 means confidences are on average five points off the share of correct answers.",
+        "| language | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    predictions = {n: reports[n]["held_out_predictions"] + reports[n].get("cv_predictions", []) for n in names}
+    for lang in LANGS:
+        values = [ece([p for p in predictions[n] if p["lang"] == lang]) for n in names]
+        parts.append(f"| {lang} | " + " | ".join(fmt(v) for v in values) + " |")
+    for name in names:
+        diagram(predictions[name], OUT / f"reliability_{name}.png", f"{name}: reliability per language")
+        parts += ["", f"![reliability {name}](reliability_{name}.png)"]
+    for name in names:
+        share = encoder_share(predictions[name])
+        if share:
+            per_language = ", ".join(f"{lang} {value:.2f}" for lang, value in share.items() if lang != "all")
+            parts += [
+                "",
+                f"`{name}`: the cascade ran the sentence encoder for **{share['all']:.0%}** of messages "
+                f"({per_language}); the rest were answered by the n-gram model alone.",
+            ]
+    return parts
+
+
 def main() -> int:
     reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(OUT.glob("*.json"))}
     langid = reports.pop("langid", None)
@@ -116,6 +217,7 @@ def main() -> int:
         "## Confident wrong answers (held-out): a topic answered that was not asked about",
         table(held, "confident_wrong"),
     ]
+    parts += topics_section(reports) + safety_section(reports) + calibration_section(reports)
     for name, r in reports.items():
         predictions = r["held_out_predictions"] + r.get("cv_predictions", [])
         if any("ranking" in p for p in predictions):

@@ -10,6 +10,7 @@ municipal override.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -113,6 +114,40 @@ def emergency_errors(bank: KnowledgeBank) -> list[str]:
     return errors
 
 
+FIRST_MESSAGE_CHARS = 300
+FIRST_MESSAGE_SENTENCES = 2
+SENTENCE_END = re.compile(r"[.!?؟።]+(?=\s|$)")
+
+
+ABBREVIATIONS = re.compile(r"\b(?:t\.ex|bl\.a|e\.g|i\.e|etc|kl|ca|nr|ev|resp|st|d\.v\.s|m\.m|o\.s\.v)\.", re.IGNORECASE)
+
+
+def sentences_in(text: str) -> int:
+    """Sentences, counted by their end marks (a last one without a mark counts too);
+    common abbreviations ("t.ex.", "e.g.") end none."""
+    plain = ABBREVIATIONS.sub("", text.strip())
+    ends = len(SENTENCE_END.findall(plain))
+    return ends + (0 if SENTENCE_END.search(plain[-1:] or ".") else 1)
+
+
+def first_message_errors(bank: KnowledgeBank) -> list[str]:
+    """On a phone the first message is what people read: what to do, in at most two
+    sentences and 300 characters (details follow in the next messages)."""
+    errors = []
+    for topic in sorted(bank.topics.values(), key=lambda t: t.id):
+        answers = [("", topic.answers), *((f" @ {m}", o.answers) for m, o in sorted(topic.overrides.items()))]
+        for where, by_language in answers:
+            for code, messages in sorted(by_language.items()):
+                first = messages[0].strip()
+                if len(first) > FIRST_MESSAGE_CHARS or sentences_in(first) > FIRST_MESSAGE_SENTENCES:
+                    errors.append(
+                        f"topic {topic.id}{where}: the first {code} message must say what to do in at most "
+                        f"{FIRST_MESSAGE_SENTENCES} sentences and {FIRST_MESSAGE_CHARS} characters "
+                        f"(it has {sentences_in(first)} and {len(first)})"
+                    )
+    return errors
+
+
 def review_warnings(bank: KnowledgeBank, today: date) -> list[str]:
     warnings = []
     dated = [
@@ -192,7 +227,7 @@ def report(knowledge_dir: Path, domain_file: Path, today: date, replace: Replace
     gaps = completeness_gaps(bank)
     errors += gap_errors(gaps)
     problems += [gap_errors([gap])[0] for gap in gaps]
-    for message in emergency_errors(bank):
+    for message in emergency_errors(bank) + first_message_errors(bank):
         add(message)
     return Report(bank, errors, review_warnings(bank, today) + stray_files(knowledge_dir), problems)
 

@@ -4,7 +4,8 @@
   (see normalize.py) so the featurizers see one spelling for many. The token text and
   offsets stay the user's own.
 - `EmergencyGuard`: after the classifiers, flags a possible emergency — a term from
-  `data/lexicon/`, or the model giving `ask_emergency` even a small probability — so the
+  `data/lexicon/`, the model giving `ask_emergency` even a small probability, or a message
+  whose meaning (e5) is close to the emergency examples — so the
   112 guidance always comes first. If the model is confident the person asks about
   another topic ("urgent dentist"), the intent stays and the answer follows the 112 line
   (`possible_emergency` in the parse data); otherwise the intent becomes `ask_emergency`.
@@ -63,6 +64,9 @@ class EmergencyGuard(GraphComponent):
             # A topic intent at least this confident keeps its answer, after the 112 line.
             "keep_topic_confidence": 0.5,
             "topic_prefix": "ask_",
+            # How close (cosine, e5) to the emergency examples counts as possible, when the
+            # classifier ran the sentence encoder (`emergency_similarity`); 1.0 turns it off.
+            "min_similarity": 1.0,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -71,6 +75,7 @@ class EmergencyGuard(GraphComponent):
         self.override_confidence = float(config["override_confidence"])
         self.keep_topic_confidence = float(config["keep_topic_confidence"])
         self.topic_prefix = config["topic_prefix"]
+        self.min_similarity = float(config.get("min_similarity", 1.0))
         directory = Path(config["lexicon_dir"])
         self.lexicon = Lexicon.load(directory if directory.is_absolute() else ROOT / directory)
 
@@ -102,7 +107,8 @@ class EmergencyGuard(GraphComponent):
             return
         term = self.lexicon.emergency_match(text)
         model_p = max((float(r.get("confidence") or 0) for r in ranking if r.get("name") == self.intent), default=0.0)
-        if term is None and model_p < self.min_model_confidence:
+        similar = float(message.get("emergency_similarity") or 0.0) >= self.min_similarity
+        if term is None and model_p < self.min_model_confidence and not similar:
             return
         message.set("possible_emergency", True, add_to_output=True)
         if term:

@@ -62,14 +62,17 @@ class Source(Strict):
 
 
 class Reviewed(Strict):
-    """When a person last checked the facts, and when they must look again."""
+    """When an editor last verified the facts against the sources (and who), and when
+    someone must look again. Content nobody has verified has no `last_checked` — the bot
+    then shows no "last checked" date, rather than the day the text was written."""
 
-    last_checked: date
+    last_checked: date | None = None
+    checked_by: str | None = Field(default=None, max_length=120)
     review_by: date
 
     @model_validator(mode="after")
     def _review_after_check(self) -> Reviewed:
-        if self.review_by < self.last_checked:
+        if self.last_checked is not None and self.review_by < self.last_checked:
             raise ValueError("review_by must not be before last_checked")
         return self
 

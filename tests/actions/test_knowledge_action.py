@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,17 @@ async def test_answer_is_the_topic_text_then_sources(store: KnowledgeStore, lang
     sources = messages[-1]["text"]
     for source in topic.sources:
         assert str(source.url) in sources
-    assert format_day(language, topic.last_checked) in sources
+    assert topic.last_checked is None  # nobody has verified it yet: no date is shown
+    assert sources == t(language, "Read more:\n{links}", links="\n".join(f"{s.title}: {s.url}" for s in topic.sources))
+
+
+async def test_a_verified_answer_says_when_it_was_checked(store: KnowledgeStore) -> None:
+    path = store.directory / "topics" / "bankid.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["last_checked"], data["checked_by"] = "2026-12-01", "Amina"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    messages, _ = await run(ActionAnswerTopic(store), "ask_bankid", "sv")
+    assert format_day("sv", date(2026, 12, 1)) in messages[-1]["text"]
 
 
 def without_language(store: KnowledgeStore, topic_file: str, language: str) -> None:
@@ -121,6 +132,18 @@ async def test_possible_emergency_gets_the_112_line_before_the_answer(store: Kno
     texts = [m["text"] for m in dispatcher.messages if m.get("text")]
     assert texts[0] == emergency.answers["uk"][0]
     assert texts[1 : 1 + len(dental.answers["uk"])] == dental.answers["uk"]
+
+
+@pytest.mark.parametrize("intent", ["ask_violence", "ask_mental_health"])
+async def test_an_answer_that_opens_with_112_does_not_get_it_twice(store: KnowledgeStore, intent: str) -> None:
+    tracker = tracker_for(intent, "ar")
+    tracker.latest_message["possible_emergency"] = True
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic(store).run(dispatcher, tracker, {})
+    topic = store.get().by_intent(intent)
+    assert topic is not None and "112" in topic.answers["ar"][0]
+    texts = [m["text"] for m in dispatcher.messages if m.get("text")]
+    assert texts[0] == topic.answers["ar"][0]  # 112 first, once
 
 
 async def test_answer_tells_the_gateway_its_topic_for_the_staff_brief(store: KnowledgeStore) -> None:

@@ -176,3 +176,30 @@ def test_override_missing_a_language_is_an_error_and_stray_files_warn(tmp_path: 
 def test_unverified_office_details_are_warnings() -> None:
     _, warnings = check(KNOWLEDGE_DIR, DOMAIN, date(2026, 11, 23))
     assert any(w.startswith("office vasby-direkt: confirm phone") for w in warnings)
+
+
+def test_a_long_first_message_is_an_error(tmp_path: Path) -> None:
+    from lotsen.check_data import first_message_errors
+    from lotsen.knowledge import load_bank
+
+    directory = Path(shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge"))
+    path = directory / "topics" / "emergency.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def first_sv(text: str) -> list[str]:
+        data["answers"]["sv"][0] = text
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return [e for e in first_message_errors(load_bank(directory)) if e.startswith("topic emergency: the first sv")]
+
+    assert first_sv("Ring 112 om någons liv är i fara. Behöver du råd, ring 1177.") == []
+    assert first_sv("Ring 112 nu. Eller 1177. " + "Det här är en mening. " * 2)  # four sentences
+    assert first_sv("Ring 112 om någons liv är i fara, 1177 för råd " + "och mer " * 40)  # over 300 characters
+
+
+def test_sentences_are_counted_by_their_ends_not_abbreviations() -> None:
+    from lotsen.check_data import sentences_in
+
+    assert sentences_in("Ring 112 nu.") == 1
+    assert sentences_in("Ring t.ex. 1177 om du behöver råd. Är det akut, ring 112.") == 2
+    assert sentences_in("Kvinnofridslinjen 020-50 50 50 svarar dygnet runt") == 1
+    assert sentences_in("اتصل بالرقم 112 الآن. ثم اتصل بـ 1177؟ لا تنتظر.") == 3
