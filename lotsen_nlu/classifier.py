@@ -176,7 +176,8 @@ class CascadeIntentClassifier(GraphComponent, IntentClassifier):
             return probabilities, used, similarity
         emergency = np.flatnonzero(self.classes == self.config["emergency_intent"])
         watch = probabilities[:, emergency].max(axis=1) if emergency.size else np.zeros(len(texts))
-        unsure = (probabilities.max(axis=1) < self.config["cascade_threshold"]) | (watch >= self.config["emergency_watch"])
+        unsure = probabilities.max(axis=1) < self.config["cascade_threshold"]
+        unsure |= watch >= self.config["emergency_watch"]
         rows = np.flatnonzero(unsure)
         if rows.size:
             vectors = encoder.embed([texts[i] for i in rows])

@@ -78,7 +78,8 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path)
         connection.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, text_hash TEXT, vector BLOB, PRIMARY KEY (model, text_hash))"
+            "CREATE TABLE IF NOT EXISTS vectors"
+            " (model TEXT, text_hash TEXT, vector BLOB, PRIMARY KEY (model, text_hash))"
         )
         return connection
 
@@ -95,7 +96,7 @@ class EmbeddingCache:
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = connection.execute(
-                    f"SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({marks})",  # noqa: S608
+                    f"SELECT text_hash, vector FROM vectors WHERE model = ? AND text_hash IN ({marks})",
                     [self.model, *chunk],
                 )
                 for key, blob in rows:
