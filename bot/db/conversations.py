@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -43,6 +44,10 @@ class Conversation(Base):
     mode: Mapped[str] = mapped_column(String(8), default="bot")
     # The next message is one to leave for staff (the office was closed).
     leaving_message: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A callback being arranged: "phone" (the next message is the number) or "window"
+    # (the time is being chosen for ticket `callback_ticket`); None otherwise.
+    callback_step: Mapped[str | None] = mapped_column(String(8))
+    callback_ticket: Mapped[int | None] = mapped_column()
     # The last topic the bot answered (an intent name), for the staff's handoff brief.
     topic: Mapped[str | None] = mapped_column(String(64))
     # SHA-256 of the web conversation's bearer token (the token itself is never stored).
@@ -83,6 +88,14 @@ class Message(Base):
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     unanswered: Mapped[str | None] = mapped_column(String(16))
     author_name: Mapped[str | None] = mapped_column(String(120))  # the staff member who wrote it
+    # For the staff brief: on a user message, the assistant's reading of it (intent and
+    # confidence, from the actions' `reading` directive); on a bot message, the topic it
+    # answered (so staff can read the same answer in Swedish from the bank).
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    # A staff message sent from the phrasebook: its id (the transcript shows it in Swedish).
+    phrase: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -106,17 +119,25 @@ class Handoff(Base):
 
 
 class Ticket(Base):
-    """A message left for staff while the office was closed; staff find it when it opens."""
+    """Something for staff to do later: a message left while the office was closed
+    (`kind` "message"), or a request to be called back (`kind` "callback": a phone number,
+    a time window, and the language a phone interpreter must speak when no one at the
+    office does). Erased with its conversation (the phone number is personal data)."""
 
     __tablename__ = "tickets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     municipality: Mapped[str | None] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="message", server_default="message")
+    text: Mapped[str] = mapped_column(Text)  # the message left, or the user's note to a callback
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164, callbacks only
+    window: Mapped[str | None] = mapped_column(String(32))  # e.g. "2026-12-03 morning"; None: any time
+    interpreter: Mapped[str | None] = mapped_column(String(8))  # language code, when staff need one
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OutboxEntry(Base):

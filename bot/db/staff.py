@@ -27,6 +27,8 @@ class Staff(Base):
     # The municipalities whose queues and conversations a staff member works with (admins: all).
     municipalities: Mapped[list[str]] = mapped_column(JSON, default=list, nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Languages the person can chat in (codes); the console suggests who should take a chat.
+    languages: Mapped[list[str] | None] = mapped_column(JSON, default=list, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
