@@ -49,6 +49,8 @@ extract-messages: install ## Extract translatable strings into lotsen/locale/{me
 	  --project=Lotsen -o lotsen/locale/messages.pot .
 	$(APP_VENV)/bin/pybabel extract -F babel-console.cfg --no-default-keywords -k _ -k gettext:2 \
 	  --no-location --sort-output --project=Lotsen -o lotsen/locale/console.pot .
+	$(APP_VENV)/bin/pybabel extract --no-default-keywords -k P_ --add-comments=TRANSLATORS: \
+	  --no-location --sort-output --project=Lotsen -o lotsen/locale/phrasebook.pot lotsen/phrasebook.py
 
 update-messages: extract-messages ## Merge new strings into every language's catalogs (console: staff languages only)
 	$(APP_VENV)/bin/pybabel update -i lotsen/locale/messages.pot -d lotsen/locale -D messages --no-fuzzy-matching --ignore-obsolete

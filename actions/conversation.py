@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import names
 from actions.buttons import Button, human_button, suggested_topics, topic_buttons
 from actions.context import conversation_language
-from actions.emergency import emergency_first
+from actions.emergency import emergency_first, note_reading
 from actions.store import UsesKnowledge, store
 from lotsen import protocol
 from lotsen.i18n import N_, t
@@ -43,6 +43,7 @@ class TranslatedReply(UsesKnowledge, Action, metaclass=ABCMeta):
         language = conversation_language(tracker)
         if reason := self.unanswered():
             dispatcher.utter_message(json_message=protocol.unanswered(reason))
+        note_reading(dispatcher, tracker)
         emergency_first(dispatcher, tracker, language, self.store)
         dispatcher.utter_message(text=t(language, self.message()), buttons=self.buttons(language, tracker))
         return []

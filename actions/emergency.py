@@ -10,9 +10,18 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Tracker
 
+from lotsen import protocol
 from lotsen.knowledge import KnowledgeStore
 
 EMERGENCY_INTENT = "ask_emergency"
+
+
+def note_reading(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Tell the gateway how the message was read (intent, confidence) for the staff brief."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    name, confidence = intent.get("name"), intent.get("confidence")
+    if isinstance(name, str) and isinstance(confidence, int | float) and 0 <= confidence <= 1:
+        dispatcher.utter_message(json_message=protocol.reading(name, confidence))
 
 
 def emergency_first(dispatcher: CollectingDispatcher, tracker: Tracker, language: str, store: KnowledgeStore) -> None:

@@ -28,7 +28,7 @@ from actions.context import (
     latest_text,
     stored_municipality,
 )
-from actions.emergency import emergency_first
+from actions.emergency import emergency_first, note_reading
 from actions.language import lexicon
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
 from actions.store import UsesKnowledge
@@ -82,6 +82,7 @@ class ActionAnswerTopic(UsesKnowledge, Action):
             log.error("no knowledge topic for intent %r", intent)
             return [FollowupAction(ACTION_NOT_UNDERSTOOD)]
 
+        note_reading(dispatcher, tracker)
         emergency_first(dispatcher, tracker, language, self.store)
         dispatcher.utter_message(json_message=protocol.topic(intent))  # for the staff's handoff brief
         municipality, unknown = remember_municipality(dispatcher, tracker, language)

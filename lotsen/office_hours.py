@@ -47,10 +47,20 @@ class Schedule:
     @classmethod
     def chat(cls, office: Office) -> Schedule | None:
         """The office's chat hours, or None if it takes no chats."""
-        if office.chat_hours is None:
+        return cls.of(office, office.chat_hours)
+
+    @classmethod
+    def phone(cls, office: Office) -> Schedule | None:
+        """When staff can call back: the phone hours, else the chat hours."""
+        return cls.of(office, office.phone_hours or office.chat_hours)
+
+    @classmethod
+    def of(cls, office: Office, hours: Hours | None) -> Schedule | None:
+        """These hours of the office, with its closed days and half days (None: no hours)."""
+        if hours is None:
             return None
         return cls(
-            office.chat_hours,
+            hours,
             {entry.date: entry.note for entry in office.closed},
             {entry.date: time.fromisoformat(entry.closes) for entry in office.half_days},
         )

@@ -8,7 +8,8 @@ every one fits Telegram's 64-byte callback limit (tests check the longest).
 
 **Directives** are what an action asks of the gateway, sent as Rasa `custom` messages:
 set the conversation's language or municipality, note the topic answered, mark the
-question unanswered, ask for a person. The gateway owns the conversation's state; the
+question unanswered, ask for a person, and report how the message was read (intent and
+confidence, shown to staff in the handoff brief). The gateway owns the conversation's state; the
 actions only ask. Parsing checks every value's type, so a malformed directive is dropped,
 never trusted.
 """
@@ -32,7 +33,9 @@ LEAVE_MESSAGE = "leave_message"
 STOP_WAITING = "stop_waiting"
 CHOOSE_LANGUAGE = "choose_language"
 CHOOSE_MUNICIPALITY = "choose_municipality"
-CALLBACK = "callback"
+CALLBACK = "callback"  # "call me back" (with an interpreter when staff lack the language)
+CALLBACK_WINDOW = "callback_window"  # a time window for the callback
+CALLBACK_CANCEL = "callback_cancel"
 FEEDBACK = "feedback"
 # The Rasa intent behind "talk to a person" buttons the actions send.
 REQUEST_HUMAN = "request_human"
@@ -43,6 +46,8 @@ KEY_MUNICIPALITY = "municipality"
 KEY_INTEREST = "interest"
 KEY_NONCE = "nonce"
 KEY_TOPIC = "topic"
+KEY_WINDOW = "window"  # "2026-12-03_am", "2026-12-03_pm" or "any"
+KEY_ANYWAY = "anyway"  # "yes": queue for a person even though no one there speaks the language
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback data
 MAX_ENTITY_CHARS = 64
@@ -141,6 +146,7 @@ SET_LANGUAGE = "set_language"
 SET_MUNICIPALITY = "set_municipality"
 TOPIC = "topic"
 UNANSWERED = "unanswered"
+READING = "reading"  # the assistant's reading of the user's message, for the staff brief
 HANDOFF = "handoff"
 HANDOFF_REQUEST = "request"
 NOT_UNDERSTOOD = "not_understood"
@@ -171,6 +177,24 @@ def handoff_request() -> dict[str, str]:
     return {HANDOFF: HANDOFF_REQUEST}
 
 
+def reading(intent: str, confidence: float) -> dict[str, dict[str, Any]]:
+    return {READING: {"intent": intent, "confidence": round(float(confidence), 4)}}
+
+
+_INTENT = re.compile(r"^[a-z][a-z_]{0,63}$")
+
+
+def _parse_reading(value: object) -> tuple[str, float] | None:
+    if not isinstance(value, Mapping):
+        return None
+    intent, confidence = value.get("intent"), value.get("confidence")
+    if not isinstance(intent, str) or not _INTENT.match(intent):
+        return None
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
+        return None
+    return intent, float(confidence)
+
+
 @dataclass(frozen=True)
 class Directives:
     """Everything the actions asked for in one turn (the last of each kind wins)."""
@@ -180,6 +204,7 @@ class Directives:
     topic: str | None = None
     unanswered: str | None = None
     handoff: bool = False
+    reading: tuple[str, float] | None = None  # (intent, confidence) of the user's message
 
     @property
     def not_understood(self) -> bool:
@@ -204,10 +229,13 @@ def parse_directives(customs: Iterable[Mapping[str, Any]]) -> Directives:
             found[UNANSWERED] = custom[UNANSWERED]
         if custom.get(HANDOFF) == HANDOFF_REQUEST:
             found[HANDOFF] = True
+        if (parsed := _parse_reading(custom.get(READING))) is not None:
+            found[READING] = parsed
     return Directives(
         language=found.get(SET_LANGUAGE),
         municipality=found.get(SET_MUNICIPALITY),
         topic=found.get(TOPIC),
         unanswered=found.get(UNANSWERED),
         handoff=bool(found.get(HANDOFF)),
+        reading=found.get(READING),
     )

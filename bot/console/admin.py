@@ -1,5 +1,6 @@
 """Account administration (`/console/admin`, admins only): create accounts, disable and
-enable them, change the municipalities a staff member works for.
+enable them, change the municipalities a staff member works for; see the languages each
+person chats in (they set those on their own profile).
 
 Every form carries the CSRF token; every change is one transaction with its audit row
 (`account_create`, `account_disable`, `account_enable`, `account_scope`, with the
@@ -17,7 +18,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.db import Staff
+from bot.console import names
+from bot.console.times import Times
+from bot.db import Staff, utcnow
 from bot.staff.accounts import (
     MIN_PASSWORD_LENGTH,
     ROLES,
@@ -37,10 +40,19 @@ log = logging.getLogger(__name__)
 PAGE = "/console/admin"
 
 
+def _spoken(accounts: list[Staff], language: str) -> dict[int, str]:
+    """Each account's languages, named in the console language ("svenska, tigrinja")."""
+    return {a.id: ", ".join(names.language_in_sentence(code, language) for code in a.languages or []) for a in accounts}
+
+
 async def _page(request: Request, account: Staff, status: int = 200, **extra: Any) -> Response:
+    accounts = await list_accounts(request.app.state.db)
+    language = ui_language(request)
     context = {
         "account": account,
-        "accounts": await list_accounts(request.app.state.db),
+        "accounts": accounts,
+        "spoken": _spoken(accounts, language),
+        "times": Times(language, utcnow()),
         "roles": ROLES,
         "municipalities": municipalities(),
         "min_length": MIN_PASSWORD_LENGTH,

@@ -27,22 +27,24 @@ from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bot.console import admin
+from bot.console import admin, names, phrases, profile, replying, tickets
+from bot.console.brief import staff_brief
+from bot.console.lines import lines
+from bot.console.queue import queue_rows, ticket_row
 from bot.console.service import ConsoleError, ConsoleService
-from bot.db import Staff
+from bot.console.times import Times
+from bot.db import Staff, utcnow
 from bot.handoff.staff import StaffActions
 from bot.handoff.states import Event, Status
-from bot.staff.accounts import can, scope_of
-from bot.staff.pages import STAFF, error_page, render, signed_in_session
+from bot.staff.accounts import can, list_accounts, scope_of
+from bot.staff.pages import STAFF, error_page, render, signed_in_session, ui_language
 from bot.staff.session import SignedIn, csrf_ok, current_session
-from lotsen.i18n import t
-from lotsen.languages import languages
+from lotsen.knowledge import KnowledgeBank
 from lotsen.municipalities import municipalities
-from lotsen.topics import TOPIC_TITLES
 
 log = logging.getLogger(__name__)
 ENDINGS = {"handback": Event.HAND_BACK, "close": Event.END}
@@ -57,23 +59,29 @@ def _service(request: Request | WebSocket) -> ConsoleService:
     return service
 
 
-def topic_titles(request: Request) -> dict[str, str]:
-    """Topic names in the staff's language (from the users' catalog, which has Swedish)."""
-    language = request.app.state.settings.console_language
-    return {intent: t(language, title) for intent, title in TOPIC_TITLES.items()}
+def bank_of(request: Request) -> KnowledgeBank:
+    bank: KnowledgeBank = request.app.state.store.get()
+    return bank
+
+
+def times_of(request: Request) -> Times:
+    """The console's clock for one page: Stockholm time in the console language."""
+    return Times(ui_language(request), utcnow())
 
 
 async def _queue_context(request: Request, account: Staff) -> dict[str, Any]:
     service = _service(request)
     scope = scope_of(account)
+    lang, bank = ui_language(request), bank_of(request)
+    accounts = await list_accounts(request.app.state.db)
     return {
-        "topics": topic_titles(request),
         "account": account,
-        "entries": await service.queue(account),
-        "tickets": await service.tickets(account),
+        "rows": queue_rows(await service.queue(account), account, accounts, bank, lang),
+        "tickets": [
+            ticket_row(ticket, conversation, bank, lang) for ticket, conversation in await service.tickets(account)
+        ],
         "online": await service.broker.online(),
-        "languages": languages(),
-        "municipalities": municipalities(),
+        "times": times_of(request),
         "scope": None if scope is None else [municipalities().get(m, m) for m in sorted(scope)],
     }
 
@@ -109,18 +117,23 @@ async def _handoff_context(
     """`audit_since`: None when the page is opened (always audited), else the session's
     start (audited only if this session has not opened the handoff)."""
     found = await _service(request).transcript(int(request.path_params["handoff_id"]), account, audit_since)
-    handoff = found.handoff
+    handoff, conversation = found.handoff, found.conversation
+    lang, bank = ui_language(request), bank_of(request)
+    office = bank.handoff_office(handoff.municipality)
+    mine = handoff.status == Status.CLAIMED.value and handoff.claimed_by == account.id
+    times = times_of(request)
     return {
-        "brief": found.brief,
-        "topics": topic_titles(request),
+        "brief": staff_brief(found, bank, lang),
+        "console_language_name": names.language_in_sentence(lang, lang),
         "account": account,
         "handoff": handoff,
-        "conversation": found.conversation,
-        "messages": found.messages,
-        "mine": handoff.status == Status.CLAIMED.value and handoff.claimed_by == account.id,
+        "conversation": conversation,
+        "lines": lines(found.messages, conversation.language, office, lang, times.now),
+        "mine": mine,
         "error": error,
-        "languages": languages(),
-        "municipalities": municipalities(),
+        "times": times,
+        "picker": phrases.picker(phrases.context(account.display_name, office), lang) if mine else None,
+        "reply_to": {"handoff": handoff.id},
     }
 
 
@@ -162,7 +175,8 @@ async def act(request: Request) -> Response:
         if action == "claim":
             await actions.claim(handoff_id, account)
         elif action == "reply":
-            await actions.reply(handoff_id, account, str(form.get("text") or ""))
+            reply = await replying.reply_of(request, account, form, handoff_id=handoff_id)
+            await actions.reply(handoff_id, account, reply.text, phrase=reply.phrase)
         elif action in ENDINGS:
             await actions.end(handoff_id, account, ENDINGS[action])
         else:
@@ -179,18 +193,20 @@ async def act(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-async def ticket_done(request: Request) -> Response:
-    signed = await signed_in_session(request, STAFF)
+async def waiting(request: Request) -> Response:
+    """GET /console/waiting → `{"waiting": [handoff ids]}`: who waits unclaimed in the
+    viewer's municipalities, for the count in the page title and new-wait notifications."""
+    signed = await _fragment_viewer(request)
     if not isinstance(signed, SignedIn):
         return signed
-    form = await request.form()
-    if not csrf_ok(request, form):
-        return RedirectResponse("/console", status_code=303)
-    try:
-        await request.app.state.staff_actions.ticket_done(int(request.path_params["ticket_id"]), signed.account)
-    except ConsoleError as exc:
-        return error_page(request, str(exc), exc.status, signed.account)
-    return RedirectResponse("/console", status_code=303)
+    return JSONResponse({"waiting": await _service(request).waiting(signed.account)})
+
+
+async def phrase_preview(request: Request) -> Response:
+    signed = await _fragment_viewer(request)
+    if not isinstance(signed, SignedIn):
+        return signed
+    return await replying.preview(request, signed.account)
 
 
 async def _forwarded(service: ConsoleService, account: Staff, event: dict[str, Any]) -> bool:
@@ -259,7 +275,10 @@ ROUTES = [
     Route("/console/handoffs/{handoff_id:int}", handoff_page),
     Route("/console/handoffs/{handoff_id:int}/transcript", transcript_fragment),
     Route("/console/handoffs/{handoff_id:int}/{action:str}", act, methods=["POST"]),
-    Route("/console/tickets/{ticket_id:int}/done", ticket_done, methods=["POST"]),
+    Route("/console/waiting", waiting),
+    Route("/console/phrases/preview", phrase_preview),
+    *tickets.ROUTES,
+    *profile.ROUTES,
     WebSocketRoute("/console/ws", live),
     *admin.ROUTES,
 ]

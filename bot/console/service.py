@@ -3,9 +3,10 @@ each staff member only for the municipalities they work for (`Staff.municipaliti
 admins see all). A handoff or ticket of another municipality is "not found".
 
 A handoff's transcript is its span only: from the user's request — with the few messages
-just before it that the brief quotes (the question and the bot's answer, at most
-`CONTEXT_BEFORE` messages back and never from an earlier handoff) — to the moment it
-ended, plus the notice that told the user so. Nothing the user wrote to the bot
+just before it that the brief quotes (the question and the bot's answer, and the answers
+that name their topic with the question each answered; at most `CONTEXT_BEFORE` messages
+back and never from an earlier handoff) — to the moment it ended, plus the notice that
+told the user so. Nothing the user wrote to the bot
 afterwards, and nothing from the conversation's other handoffs, is shown.
 
 Read-only apart from the audit row of opening a transcript: every change staff make
@@ -26,13 +27,14 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.db import AuditEntry, Conversation, Database, Handoff, Message, Staff, Ticket, aware, utcnow
 from bot.events import Broker
 from bot.handoff.staff import StaffActionError, audit
-from bot.handoff.states import OPEN_STATUSES
+from bot.handoff.states import OPEN_STATUSES, Status
 from bot.staff.accounts import in_scope, scope_of
 
 ConsoleError = StaffActionError
 OPEN = "open"  # the audit action of reading a transcript
 CONTEXT_BEFORE = 6  # messages before the request the transcript may start with (the brief's)
 END_NOTICE = timedelta(seconds=5)  # the "back with Lotsen" notice is stored as the handoff ends
+TICKET_AFTER = 40  # messages after a ticket was made that its page may show
 
 
 @dataclass
@@ -61,6 +63,18 @@ class Brief:
     first_id: int | None = None  # the earliest message the brief quotes
 
 
+def _topic_answers(messages: Sequence[Message], cut: int) -> list[int]:
+    """The bot answers before the request that say which topic they answered, each with the
+    user message just before it (the question it answered): the brief reads these in the
+    console language, so the transcript shows them too."""
+    quoted: list[int] = []
+    for index, message in enumerate(messages):
+        if message.id < cut and message.author == "bot" and message.topic:
+            asked = [m.id for m in messages[:index] if m.author == "user"]
+            quoted += [message.id, *asked[-1:]]
+    return quoted
+
+
 def brief_of(handoff: Handoff, conversation: Conversation, messages: Sequence[Message]) -> Brief:
     cut = handoff.message_id if handoff.message_id is not None else max((m.id for m in messages), default=0)
     # "I want a person" is not the question; a message the bot failed on twice is.
@@ -69,7 +83,7 @@ def brief_of(handoff: Handoff, conversation: Conversation, messages: Sequence[Me
     answers = [m for m in messages if m.id < cut and m.author == "bot"]
     question = questions[-1] if questions else None
     answer = answers[-1] if answers else None
-    quoted = [m.id for m in (question, answer) if m is not None]
+    quoted = [m.id for m in (question, answer) if m is not None] + _topic_answers(messages, cut)
     return Brief(
         conversation.topic,
         question.text if question else None,
@@ -111,6 +125,22 @@ def _scoped(
     return [] if scope is None else [column.in_(sorted(scope))]
 
 
+async def _end_of(session: AsyncSession, handoff: Handoff, before: int | None) -> int:
+    """The last message id of an earlier handoff's span: up to the moment it ended, with the
+    notice that ended it (only messages before id `before` count)."""
+    mine = [Message.conversation_id == handoff.conversation_id]
+    if before is not None:
+        mine.append(Message.id < before)
+    if handoff.ended_at is None:  # not possible (one open handoff at a time): show nothing before
+        return int(await session.scalar(select(func.max(Message.id)).where(*mine)) or 0)
+    end = aware(handoff.ended_at)
+    last = int(await session.scalar(select(func.max(Message.id)).where(*mine, Message.created_at <= end)) or 0)
+    following = await session.scalar(select(Message).where(*mine, Message.id > last).order_by(Message.id).limit(1))
+    if following is not None and following.author == "system" and aware(following.created_at) <= end + END_NOTICE:
+        last = following.id  # the notice that ended it
+    return max(last, handoff.message_id or 0)
+
+
 async def _floor(session: AsyncSession, handoff: Handoff) -> int:
     """The last message id of the conversation's previous handoff (0 if none): the span of
     this one starts after it."""
@@ -120,19 +150,7 @@ async def _floor(session: AsyncSession, handoff: Handoff) -> int:
         .order_by(Handoff.id.desc())
         .limit(1)
     )
-    if previous is None:
-        return 0
-    mine = [Message.conversation_id == handoff.conversation_id]
-    if handoff.message_id is not None:
-        mine.append(Message.id < handoff.message_id)
-    if previous.ended_at is None:  # not possible (one open handoff at a time): show nothing before
-        return int(await session.scalar(select(func.max(Message.id)).where(*mine)) or 0)
-    end = aware(previous.ended_at)
-    last = int(await session.scalar(select(func.max(Message.id)).where(*mine, Message.created_at <= end)) or 0)
-    following = await session.scalar(select(Message).where(*mine, Message.id > last).order_by(Message.id).limit(1))
-    if following is not None and following.author == "system" and aware(following.created_at) <= end + END_NOTICE:
-        last = following.id  # the notice that ended it
-    return max(last, previous.message_id or 0)
+    return 0 if previous is None else await _end_of(session, previous, handoff.message_id)
 
 
 async def span(session: AsyncSession, handoff: Handoff, conversation: Conversation) -> tuple[list[Message], Brief]:
@@ -160,6 +178,74 @@ async def span(session: AsyncSession, handoff: Handoff, conversation: Conversati
     brief = brief_of(handoff, conversation, before + after)
     start = brief.first_id if brief.first_id is not None else (handoff.message_id or 0)
     return [m for m in before if m.id >= start] + after, brief
+
+
+async def ticket_span(session: AsyncSession, ticket: Ticket) -> list[Message]:
+    """A ticket's recent messages: the few written up to its creation (at most
+    `CONTEXT_BEFORE`, never reaching into an earlier handoff's span or before an earlier
+    ticket), then what followed — the confirmation, replies — until the ticket was done,
+    the next ticket was made or the next handoff was asked for (at most `TICKET_AFTER`)."""
+    mine = Message.conversation_id == ticket.conversation_id
+    created = aware(ticket.created_at)
+    last = int(await session.scalar(select(func.max(Message.id)).where(mine, Message.created_at <= created)) or 0)
+    floor = 0
+    earlier = await session.scalar(
+        select(Handoff)
+        .where(Handoff.conversation_id == ticket.conversation_id, Handoff.message_id <= last)
+        .order_by(Handoff.id.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        floor = await _end_of(session, earlier, last + 1)
+    previous = await session.scalar(
+        select(Ticket)
+        .where(Ticket.conversation_id == ticket.conversation_id, Ticket.id < ticket.id)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    if previous is not None:
+        before_previous = select(func.max(Message.id)).where(mine, Message.created_at <= aware(previous.created_at))
+        floor = max(floor, int(await session.scalar(before_previous) or 0))
+    before = list(
+        await session.scalars(
+            select(Message)
+            .where(mine, Message.id > floor, Message.id <= last)
+            .order_by(Message.id.desc())
+            .limit(CONTEXT_BEFORE)
+        )
+    )[::-1]
+    after_query = select(Message).where(mine, Message.id > last).order_by(Message.id).limit(TICKET_AFTER)
+    following = await session.scalar(
+        select(Ticket)
+        .where(Ticket.conversation_id == ticket.conversation_id, Ticket.id > ticket.id)
+        .order_by(Ticket.id)
+        .limit(1)
+    )
+    if following is not None:
+        after_query = after_query.where(Message.created_at <= aware(following.created_at))
+    next_handoff = await session.scalar(
+        select(func.min(Handoff.message_id)).where(
+            Handoff.conversation_id == ticket.conversation_id, Handoff.message_id > last
+        )
+    )
+    if next_handoff is not None:
+        after_query = after_query.where(Message.id < next_handoff)
+    if ticket.done_at is not None:
+        after_query = after_query.where(Message.created_at <= aware(ticket.done_at) + END_NOTICE)
+    return before + list(await session.scalars(after_query))
+
+
+@dataclass
+class Target:
+    conversation: Conversation
+    municipality: str | None
+
+
+@dataclass
+class TicketView:
+    ticket: Ticket
+    conversation: Conversation
+    messages: list[Message]  # the ticket's span only (`ticket_span`)
 
 
 class ConsoleService:
@@ -219,20 +305,26 @@ class ConsoleService:
             if conversation is None:
                 raise ConsoleError(404, "no such handoff")
             messages, brief = await span(session, handoff, conversation)
-            if audit_since is None or not await self._opened(session, viewer, handoff_id, audit_since):
+            if audit_since is None or not await self._opened(session, viewer, audit_since, handoff_id=handoff_id):
                 audit(session, viewer, OPEN, conversation.id, handoff_id)
                 await session.commit()
         return Transcript(handoff, conversation, messages, brief)
 
     @staticmethod
-    async def _opened(session: AsyncSession, viewer: Staff, handoff_id: int, since: datetime) -> bool:
+    async def _opened(
+        session: AsyncSession,
+        viewer: Staff,
+        since: datetime,
+        handoff_id: int | None = None,
+        ticket_id: int | None = None,
+    ) -> bool:
         found = await session.scalar(
             select(AuditEntry.id)
             .where(
                 AuditEntry.at >= since,
                 AuditEntry.actor == viewer.username,
                 AuditEntry.action == OPEN,
-                AuditEntry.handoff_id == handoff_id,
+                AuditEntry.handoff_id == handoff_id if handoff_id is not None else AuditEntry.ticket_id == ticket_id,
             )
             .limit(1)
         )
@@ -247,6 +339,48 @@ class ConsoleService:
                 .order_by(Ticket.created_at)
             )
             return [(ticket, conversation) for ticket, conversation in found.all()]
+
+    async def ticket(self, ticket_id: int, viewer: Staff, audit_since: datetime | None = None) -> TicketView:
+        """An open or done ticket with its recent messages, if the viewer may see it (else
+        404), and an `open` audit row with the ticket's id: opening it is a reading
+        (`audit_since` as for `transcript`)."""
+        async with self.db.sessions() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None or not in_scope(viewer, ticket.municipality):
+                raise ConsoleError(404, "no such ticket")
+            conversation = await session.get(Conversation, ticket.conversation_id)
+            if conversation is None:
+                raise ConsoleError(404, "no such ticket")
+            messages = await ticket_span(session, ticket)
+            if audit_since is None or not await self._opened(session, viewer, audit_since, ticket_id=ticket_id):
+                audit(session, viewer, OPEN, conversation.id, ticket_id=ticket.id)
+                await session.commit()
+        return TicketView(ticket, conversation, messages)
+
+    async def target(self, viewer: Staff, handoff_id: int | None = None, ticket_id: int | None = None) -> Target:
+        """The conversation a reply would go to, and the municipality it is answered for —
+        only to compose the reply; no text is read, so nothing is audited. 404 outside scope."""
+        async with self.db.sessions() as session:
+            found = await session.get(Handoff, handoff_id) if handoff_id is not None else None
+            ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
+            owner = found or ticket
+            if owner is None or not in_scope(viewer, owner.municipality):
+                raise ConsoleError(404, "no such ticket" if ticket_id is not None else "no such handoff")
+            conversation = await session.get(Conversation, owner.conversation_id)
+            if conversation is None:
+                raise ConsoleError(404, "no such handoff")
+        return Target(conversation, owner.municipality)
+
+    async def waiting(self, viewer: Staff) -> list[int]:
+        """The handoffs of the viewer's municipalities nobody has taken yet (the browser's
+        count in the title and its notifications)."""
+        async with self.db.sessions() as session:
+            found = await session.scalars(
+                select(Handoff.id)
+                .where(Handoff.status == Status.WAITING.value, *_scoped(Handoff.municipality, viewer))
+                .order_by(Handoff.requested_at)
+            )
+            return list(found)
 
     async def sees_conversation(self, viewer: Staff, conversation_id: int) -> bool:
         """Whether the conversation had a handoff in the viewer's municipalities (live events)."""

@@ -1,7 +1,8 @@
 """Handing a conversation to a person at the user's municipal office, as one state machine.
 
 `states` holds the machine (stages, statuses, the transition table); `service` the user's
-side (ask, wait, stop waiting, leave a message, expiry); `staff` what staff do (claim,
+side (ask, wait, stop waiting, leave a message, expiry), with `callbacks` (being called
+back, with an interpreter when `languages` says nobody there speaks the user's language); `staff` what staff do (claim,
 reply, hand back, end); `null` the same interface when handoff is switched off. Every
 change of who answers a conversation happens in this package.
 """
@@ -26,6 +27,7 @@ class Handoff(Protocol):
         reason: str,
         message_id: int | None = None,
         requester: str | None = None,
+        anyway: bool = False,
     ) -> list[OutgoingMessage]: ...
 
     async def stop_waiting(self, conversation: Conversation, language: str) -> list[OutgoingMessage]: ...
@@ -35,6 +37,16 @@ class Handoff(Protocol):
     async def take_message(
         self, conversation: Conversation, text: str, language: str, requester: str | None = None
     ) -> list[OutgoingMessage]: ...
+
+    async def start_callback(self, conversation: Conversation, language: str) -> list[OutgoingMessage]: ...
+
+    async def callback_input(self, conversation: Conversation, text: str, language: str) -> list[OutgoingMessage]: ...
+
+    async def choose_callback_window(
+        self, conversation: Conversation, window: str | None, language: str
+    ) -> list[OutgoingMessage]: ...
+
+    async def cancel_callback(self, conversation: Conversation, language: str) -> list[OutgoingMessage]: ...
 
     async def user_wrote(self, conversation: Conversation) -> None: ...
 

@@ -21,6 +21,7 @@ class NullHandoff:
         reason: str,
         message_id: int | None = None,
         requester: str | None = None,
+        anyway: bool = False,
     ) -> list[OutgoingMessage]:
         if reason != "asked":  # failing twice is not a request: say nothing more
             return []
@@ -36,6 +37,20 @@ class NullHandoff:
         self, conversation: Conversation, text: str, language: str, requester: str | None = None
     ) -> list[OutgoingMessage]:
         return []
+
+    async def start_callback(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
+        return [notices.handoff_off(language)]
+
+    async def callback_input(self, conversation: Conversation, text: str, language: str) -> list[OutgoingMessage]:
+        return []
+
+    async def choose_callback_window(
+        self, conversation: Conversation, window: str | None, language: str
+    ) -> list[OutgoingMessage]:
+        return [notices.handoff_off(language)]
+
+    async def cancel_callback(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
+        return [notices.handoff_off(language)]
 
     async def user_wrote(self, conversation: Conversation) -> None:
         return None

@@ -21,7 +21,9 @@ from bot.db import Conversation, Database, Handoff, Ticket
 from bot.events import Broker
 from bot.flood import HANDOFF_REQUEST, LEFT_MESSAGE, OFFICE_LEFT_MESSAGES, FloodGuard
 from bot.handoff import notices
-from bot.handoff.states import Event, Status, Step, stage_of, transition
+from bot.handoff.callbacks import Callbacks
+from bot.handoff.languages import needs_interpreter, spoken_at
+from bot.handoff.states import CALLBACK_STEPS, Event, Stage, Status, Step, stage_of, transition
 from bot.outbox import Outbox
 from bot.repository import store_messages
 from lotsen.i18n import t
@@ -33,15 +35,19 @@ Clock = Callable[[], datetime]
 
 def move(conversation: Conversation, event: Event) -> Step:
     """Apply `event` to the conversation's stage (IllegalTransitionError if it cannot happen)."""
-    step = transition(stage_of(conversation.mode, conversation.leaving_message), event)
+    step = transition(stage_of(conversation.mode, conversation.leaving_message, conversation.callback_step), event)
     conversation.mode = step.to.mode.value
-    conversation.leaving_message = step.to.value == "leaving_message"
+    conversation.leaving_message = step.to == Stage.LEAVING_MESSAGE
+    conversation.callback_step = CALLBACK_STEPS.get(step.to)
+    if step.to != Stage.CHOOSING_WINDOW:
+        conversation.callback_ticket = None
     return step
 
 
 def mirror(target: Conversation, source: Conversation) -> None:
     """Copy the stage stored in one session onto the pipeline's copy of the conversation."""
     target.mode, target.leaving_message = source.mode, source.leaving_message
+    target.callback_step, target.callback_ticket = source.callback_step, source.callback_ticket
 
 
 class HandoffService:
@@ -68,6 +74,7 @@ class HandoffService:
         self.flood = flood
         self.queue_cap = queue_cap
         self.clock = clock
+        self.callbacks = Callbacks(db, store, broker, move, mirror, lambda: self.clock())  # tests swap the clock
 
     def office_for(self, municipality: str | None) -> Office | None:
         return self.store.get().handoff_office(municipality)
@@ -79,10 +86,14 @@ class HandoffService:
         reason: str,
         message_id: int | None = None,
         requester: str | None = None,
+        anyway: bool = False,
     ) -> list[OutgoingMessage]:
         """Queue the conversation for a person, or say when staff are back — or, when the
         office's queue is full or this place asked too often, what to do instead.
-        `requester` is what the per-address limit counts (IncomingMessage.flood_key)."""
+        `requester` is what the per-address limit counts (IncomingMessage.flood_key).
+        When nobody at the office speaks the user's language they are told so first and
+        offered the staff's languages or an interpreter callback; `anyway` queues them
+        regardless (they chose to wait)."""
         if conversation.municipality is None:
             return [notices.which_municipality(language)]
         office = self.office_for(conversation.municipality)
@@ -90,10 +101,13 @@ class HandoffService:
         if office is None or schedule is None:
             return [notices.no_staff_chat(language)]
         now = self.clock()
+        foreign = needs_interpreter(office, language)
         if not schedule.is_open(now):
             opening = schedule.next_opening(now)
             when = format_opening(opening, language) if opening else t(language, "later")
-            return [notices.office_closed(language, when)]
+            return [notices.office_closed(language, when, spoken_at(office) if foreign else None)]
+        if foreign and not anyway:
+            return [notices.no_shared_language(language, office.name, spoken_at(office))]
         if await self._waiting_at(conversation.municipality) >= self.queue_cap:
             return [notices.queue_full(language, office.name, office.phone)]
         if requester and await self.flood.spend(HANDOFF_REQUEST, requester):
@@ -186,6 +200,20 @@ class HandoffService:
         if await self.flood.spend(OFFICE_LEFT_MESSAGES, municipality or "none"):
             return False
         return not (requester and await self.flood.spend(LEFT_MESSAGE, requester))
+
+    async def start_callback(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
+        return await self.callbacks.start(conversation, language)
+
+    async def callback_input(self, conversation: Conversation, text: str, language: str) -> list[OutgoingMessage]:
+        return await self.callbacks.take_input(conversation, text, language)
+
+    async def choose_callback_window(
+        self, conversation: Conversation, window: str | None, language: str
+    ) -> list[OutgoingMessage]:
+        return await self.callbacks.choose(conversation, window, language)
+
+    async def cancel_callback(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
+        return await self.callbacks.cancel(conversation, language)
 
     async def user_wrote(self, conversation: Conversation) -> None:
         """A user in the queue or with staff wrote: open consoles show it."""

@@ -1,4 +1,5 @@
-"""The staff side of a handoff: claim, reply, hand back, end, and mark a left message done.
+"""The staff side of a handoff: claim, reply, hand back, end; and of a ticket (a message
+left or a callback asked for): reply in the chat, mark it done.
 
 Claiming is one conditional UPDATE (`… WHERE status = 'waiting'`), so two staff members
 clicking at once cannot both win; every later action checks that the actor is the one
@@ -108,22 +109,36 @@ class StaffActions:
         await self.broker.publish({"type": "queue"})
         await self._announce(conversation.id)
 
-    async def reply(self, handoff_id: int, staff: Staff, text: str) -> Message:
+    @staticmethod
+    def _checked(text: str) -> str:
         text = text.strip()
         if not text:
             raise StaffActionError(400, "the reply is empty")
         if len(text) > MAX_REPLY_CHARS:
             raise StaffActionError(413, "the reply is longer than 4,000 characters")
+        return text
+
+    async def _send(
+        self, session: AsyncSession, conversation: Conversation, staff: Staff, text: str, phrase: str | None
+    ) -> Message:
+        """Store the staff message with its outbox entry (the user's channel delivers it);
+        `phrase`: the phrasebook id it was rendered from, so staff can read it in Swedish."""
+        stored = await store_messages(
+            session, conversation, "staff", [OutgoingMessage(text)], push=True, author_name=staff.display_name
+        )
+        stored[0].phrase = phrase
+        return stored[0]
+
+    async def reply(self, handoff_id: int, staff: Staff, text: str, phrase: str | None = None) -> Message:
+        text = self._checked(text)
         async with self.db.sessions() as session:
             _, conversation = await self._claimed(session, handoff_id, staff)
             self._move(conversation, Event.REPLY)
-            stored = await store_messages(
-                session, conversation, "staff", [OutgoingMessage(text)], push=True, author_name=staff.display_name
-            )
+            sent = await self._send(session, conversation, staff, text, phrase)
             audit(session, staff, "reply", conversation.id, handoff_id)
             await session.commit()
         await self._announce(conversation.id)
-        return stored[0]
+        return sent
 
     async def end(self, handoff_id: int, staff: Staff, event: Event) -> None:
         """Hand the conversation back to the bot (HAND_BACK) or end the chat (END)."""
@@ -142,12 +157,37 @@ class StaffActions:
         await self.broker.publish({"type": "queue"})
         await self._announce(conversation.id)
 
+    async def _ticket(self, session: AsyncSession, ticket_id: int, staff: Staff) -> Ticket:
+        """The ticket if it exists and is in the staff member's municipalities, else 404."""
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or not in_scope(staff, ticket.municipality):
+            raise StaffActionError(404, "no such ticket")
+        return ticket
+
+    async def ticket_reply(self, ticket_id: int, staff: Staff, text: str, phrase: str | None = None) -> Message:
+        """Answer a left message or a callback request in the chat: delivered to the user's
+        channel through the outbox like a reply in a handoff, whoever answers the
+        conversation now (it is no handoff transition: the user may be with the bot)."""
+        text = self._checked(text)
+        async with self.db.sessions() as session:
+            ticket = await self._ticket(session, ticket_id, staff)
+            if ticket.status != "open":
+                raise StaffActionError(409, "this ticket is already handled")
+            conversation = await session.get(Conversation, ticket.conversation_id)
+            if conversation is None:
+                raise StaffActionError(404, "the conversation was deleted")
+            sent = await self._send(session, conversation, staff, text, phrase)
+            audit(session, staff, "ticket_reply", conversation.id, ticket_id=ticket_id)
+            await session.commit()
+        await self._announce(conversation.id)
+        return sent
+
     async def ticket_done(self, ticket_id: int, staff: Staff) -> None:
         async with self.db.sessions() as session:
-            ticket = await session.get(Ticket, ticket_id)
-            if ticket is None or not in_scope(staff, ticket.municipality):
-                raise StaffActionError(404, "no such ticket")
-            ticket.status, ticket.handled_by = "done", staff.id
+            ticket = await self._ticket(session, ticket_id, staff)
+            if ticket.status == "done":
+                return
+            ticket.status, ticket.handled_by, ticket.done_at = "done", staff.id, utcnow()
             audit(session, staff, "ticket_done", ticket.conversation_id, ticket_id=ticket_id)
             await session.commit()
         await self.broker.publish({"type": "queue"})

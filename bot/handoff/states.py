@@ -1,7 +1,8 @@
 """Who answers a conversation, as one explicit state machine.
 
 A conversation is in one `Stage`: with the bot, leaving a message for staff (the office
-was closed), waiting in the staff queue, or with a person. Its `Mode` — what the chat
+was closed), arranging a callback (giving a phone number, then choosing a time), waiting
+in the staff queue, or with a person. Its `Mode` — what the chat
 API reports — follows from the stage. A `Handoff` row records one request for a person
 and ends in one `Status`.
 
@@ -28,6 +29,8 @@ class Mode(str, Enum):
 class Stage(str, Enum):
     BOT = "bot"
     LEAVING_MESSAGE = "leaving_message"  # the next message is one to leave for staff
+    GIVING_PHONE = "giving_phone"  # the next message is the number to call back
+    CHOOSING_WINDOW = "choosing_window"  # the callback ticket exists; its time is being chosen
     WAITING = "waiting"
     HUMAN = "human"
 
@@ -60,6 +63,10 @@ class Event(str, Enum):
     REPLY = "reply"
     HAND_BACK = "hand_back"
     END = "end"
+    CALLBACK = "callback"  # the user asked to be called back
+    PHONE_GIVEN = "phone_given"  # a valid number: the callback ticket is created
+    WINDOW_CHOSEN = "window_chosen"  # a time (or "any time", or a note instead)
+    CANCEL_CALLBACK = "cancel_callback"
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,23 @@ TRANSITIONS: dict[tuple[Stage, Event], Step] = {
     (Stage.HUMAN, Event.REPLY): Step(Stage.HUMAN, Status.CLAIMED),
     (Stage.HUMAN, Event.HAND_BACK): Step(Stage.BOT, Status.HANDED_BACK),
     (Stage.HUMAN, Event.END): Step(Stage.BOT, Status.CLOSED),
+    (Stage.BOT, Event.CALLBACK): Step(Stage.GIVING_PHONE),
+    (Stage.LEAVING_MESSAGE, Event.CALLBACK): Step(Stage.GIVING_PHONE),
+    (Stage.GIVING_PHONE, Event.CALLBACK): Step(Stage.GIVING_PHONE),
+    (Stage.GIVING_PHONE, Event.PHONE_GIVEN): Step(Stage.CHOOSING_WINDOW),
+    (Stage.GIVING_PHONE, Event.CANCEL_CALLBACK): Step(Stage.BOT),
+    (Stage.CHOOSING_WINDOW, Event.WINDOW_CHOSEN): Step(Stage.BOT),
+    (Stage.CHOOSING_WINDOW, Event.CANCEL_CALLBACK): Step(Stage.BOT),
+    # A button pressed while arranging a callback: the user changed their mind.
+    (Stage.GIVING_PHONE, Event.REQUEST): Step(Stage.WAITING, Status.WAITING),
+    (Stage.CHOOSING_WINDOW, Event.REQUEST): Step(Stage.WAITING, Status.WAITING),
+    (Stage.GIVING_PHONE, Event.LEAVE_MESSAGE): Step(Stage.LEAVING_MESSAGE),
+    (Stage.CHOOSING_WINDOW, Event.LEAVE_MESSAGE): Step(Stage.LEAVING_MESSAGE),
+    (Stage.CHOOSING_WINDOW, Event.CALLBACK): Step(Stage.GIVING_PHONE),
 }
+
+# How the callback stages are stored (`Conversation.callback_step`).
+CALLBACK_STEPS = {Stage.GIVING_PHONE: "phone", Stage.CHOOSING_WINDOW: "window"}
 
 
 class IllegalTransitionError(Exception):
@@ -96,12 +119,15 @@ def transition(stage: Stage, event: Event) -> Step:
     return step
 
 
-def stage_of(mode: str, leaving_message: bool) -> Stage:
-    """The stage stored as a conversation's `mode` and `leaving_message` columns."""
+def stage_of(mode: str, leaving_message: bool, callback_step: str | None = None) -> Stage:
+    """The stage stored as a conversation's `mode`, `leaving_message` and `callback_step` columns."""
     if mode == Mode.WAITING.value:
         return Stage.WAITING
     if mode == Mode.HUMAN.value:
         return Stage.HUMAN
+    for stage, stored in CALLBACK_STEPS.items():
+        if callback_step == stored:
+            return stage
     return Stage.LEAVING_MESSAGE if leaving_message else Stage.BOT
 
 

@@ -81,8 +81,13 @@ class Pipeline:
                 return False
             for name, value in turn.changes.items():
                 setattr(conversation, name, value)
-            if turn.unanswered and (message := await session.get(Message, turn.message_id)) is not None:
-                message.unanswered = turn.unanswered
-            await store_messages(session, conversation, turn.author, turn.replies, push=push)
+            reading = turn.directives.reading
+            if (turn.unanswered or reading) and (message := await session.get(Message, turn.message_id)) is not None:
+                message.unanswered = turn.unanswered or message.unanswered
+                if reading:
+                    message.intent, message.confidence = reading
+            stored = await store_messages(session, conversation, turn.author, turn.replies, push=push)
+            if turn.author == "bot" and turn.directives.topic and stored:
+                stored[0].topic = turn.directives.topic  # the brief reads this answer in Swedish
             await session.commit()
         return push and bool(turn.replies)

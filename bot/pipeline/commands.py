@@ -49,6 +49,9 @@ class Commands:
             protocol.HUMAN: Command(self.human),
             protocol.LEAVE_MESSAGE: Command(self.leave_message),
             protocol.STOP_WAITING: Command(self.stop_waiting, during_handoff=True),
+            protocol.CALLBACK: Command(self.callback),
+            protocol.CALLBACK_WINDOW: Command(self.callback_window),
+            protocol.CALLBACK_CANCEL: Command(self.callback_cancel),
         }
 
     async def __call__(self, turn: Turn) -> bool:
@@ -117,10 +120,23 @@ class Commands:
         chosen = turn.payload.get(protocol.KEY_MUNICIPALITY) if turn.payload else None
         if chosen in municipalities():
             turn.change(municipality=chosen)
+        # "Continue in Swedish" switched the language in the record step; "wait anyway" queues
+        # even though nobody at the office speaks the user's language.
+        anyway = turn.payload is not None and turn.payload.get(protocol.KEY_ANYWAY) == "yes"
         handoff = self.handoff.request(
-            turn.conversation, turn.language, "asked", turn.message_id, turn.incoming.flood_key
+            turn.conversation, turn.language, "asked", turn.message_id, turn.incoming.flood_key, anyway=anyway
         )
         return turn.say(await handoff)
+
+    async def callback(self, turn: Turn) -> bool:
+        return turn.say(await self.handoff.start_callback(turn.conversation, turn.language))
+
+    async def callback_window(self, turn: Turn) -> bool:
+        window = turn.payload.get(protocol.KEY_WINDOW) if turn.payload else None
+        return turn.say(await self.handoff.choose_callback_window(turn.conversation, window, turn.language))
+
+    async def callback_cancel(self, turn: Turn) -> bool:
+        return turn.say(await self.handoff.cancel_callback(turn.conversation, turn.language))
 
     async def leave_message(self, turn: Turn) -> bool:
         return turn.say(await self.handoff.start_message(turn.conversation, turn.language))

@@ -80,7 +80,10 @@ class Recorder:
 
     @staticmethod
     def _explicit_language(incoming: IncomingMessage, payload: protocol.Payload | None) -> str | None:
+        # A language button, or "continue in Swedish" offered when no staff speak the user's.
         if payload is not None and payload.name == protocol.CHOOSE_LANGUAGE:
             code = payload.get(protocol.KEY_LANGUAGE)
             return code if code in languages() else None
+        if payload is not None and payload.name == protocol.HUMAN and payload.get(protocol.KEY_LANGUAGE) in languages():
+            return payload.get(protocol.KEY_LANGUAGE)
         return negotiate([incoming.language]) if incoming.language else None

@@ -58,9 +58,20 @@ class Gate:
         if conversation.mode != "bot":
             await self.handoff.user_wrote(conversation)
             return True  # staff answer; nothing from the bot
+        if conversation.callback_step is not None:
+            if turn.emergency:  # the bot answers: 112 first, the callback is dropped
+                await self.handoff.cancel_callback(conversation, turn.language)
+                return False
+            if arranged := await self.handoff.callback_input(conversation, turn.incoming.text, turn.language):
+                return turn.say(arranged)
+            return False  # no number: the user moved on, the bot answers
         if conversation.leaving_message:
-            left = self.handoff.take_message(conversation, turn.incoming.text, turn.language, turn.incoming.flood_key)
-            return turn.say(await left)
+            left = await self.handoff.take_message(
+                conversation, turn.incoming.text, turn.language, turn.incoming.flood_key
+            )
+            # A message left for staff may be a cry for help: 112 comes first all the same.
+            first = [replies.emergency_first(turn.language)] if turn.emergency else []
+            return turn.say([*first, *left])
         return False
 
 

@@ -21,6 +21,7 @@ from actions.conversation import (
     ActionThank,
 )
 from actions.store import store
+from lotsen import protocol
 from lotsen.languages import supported_codes
 from lotsen.topics import TOPIC_TITLES
 from tests.actions.conftest import Configure
@@ -55,13 +56,14 @@ async def test_unanswered_replies_tell_the_gateway_for_the_editors_feed(
 ) -> None:
     dispatcher = CollectingDispatcher()
     await action_class().run(dispatcher, tracker_for("nlu_fallback", "en"), {})
-    assert [m["custom"] for m in dispatcher.messages if m.get("custom")] == [{"unanswered": reason}]
+    customs = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert customs == [{"unanswered": reason}, protocol.reading("nlu_fallback", 0.99)]
 
 
 async def test_answered_small_talk_is_not_reported_as_unanswered() -> None:
     dispatcher = CollectingDispatcher()
     await ActionGreet().run(dispatcher, tracker_for("greet", "en"), {})
-    assert not any(m.get("custom") for m in dispatcher.messages)
+    assert not any("unanswered" in m.get("custom", {}) for m in dispatcher.messages)
 
 
 @pytest.mark.parametrize("action_class", list(EXPECTED_PAYLOADS))

@@ -13,6 +13,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import ActionAnswerTopic
+from lotsen import protocol
 from lotsen.i18n import format_day, t
 from lotsen.knowledge import KnowledgeStore, load_bank
 from lotsen.paths import KNOWLEDGE_DIR
@@ -149,7 +150,9 @@ async def test_an_answer_that_opens_with_112_does_not_get_it_twice(store: Knowle
 async def test_answer_tells_the_gateway_its_topic_for_the_staff_brief(store: KnowledgeStore) -> None:
     dispatcher = CollectingDispatcher()
     await ActionAnswerTopic(store).run(dispatcher, tracker_for("ask_dental", "sv"), {})
-    assert [m["custom"] for m in dispatcher.messages if m.get("custom")] == [{"topic": "ask_dental"}]
+    customs = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    # The topic, and how the question was read (intent and confidence) for the brief.
+    assert customs == [protocol.reading("ask_dental", 0.99), {"topic": "ask_dental"}]
 
 
 async def test_without_a_store_of_its_own_the_action_reads_the_configured_bank(

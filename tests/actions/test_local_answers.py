@@ -45,8 +45,9 @@ def texts(dispatcher: CollectingDispatcher) -> list[str]:
 
 
 def directives(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
-    """What the action asked the gateway to remember (not the topic note for staff)."""
-    return [m["custom"] for m in dispatcher.messages if m.get("custom") and "topic" not in m["custom"]]
+    """What the action asked the gateway to remember (not the topic and reading notes for staff)."""
+    notes = {"topic", "reading"}
+    return [m["custom"] for m in dispatcher.messages if m.get("custom") and not notes & set(m["custom"])]
 
 
 def last_buttons(dispatcher: CollectingDispatcher) -> list[str]:

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from bot.console import routes as console_routes
 from tests.helpers.chat import auth
+from tests.helpers.console import WAIT_ANYWAY
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, Clock, handoff_client, say
 from tests.helpers.staff import PASSWORD, add_account, audit_rows, browser, csrf_of, post_form, staff_client
@@ -65,7 +66,7 @@ def test_claim_reply_and_hand_back(client: TestClient, clock: Clock) -> None:
     sara, olle = staff_client(client, "sara"), staff_client(client, "olle")
 
     say(client, "amal", XSS, language="ar", municipality="linkoping")
-    say(client, "amal", "/human")
+    say(client, "amal", WAIT_ANYWAY)
     queue = sara.get("/console").text
     assert "&lt;script&gt;" in queue and "<script>alert(1)" not in queue and 'onerror="alert' not in queue
     assert "العربية" in queue and "Linköping" in queue
@@ -115,9 +116,10 @@ def test_ticket_left_while_closed_appears_in_the_console(client: TestClient, clo
     clock.now = MONDAY_MORNING
     queue = sara.get("/console").text
     assert "Please call me about my SFI registration" in queue
-    ticket = re.search(r"/console/tickets/(\d+)/done", queue)
+    ticket = re.search(r'href="/console/tickets/(\d+)"', queue)
     assert ticket
-    post_form(sara, f"/console/tickets/{ticket.group(1)}/done", "/console")
+    page = f"/console/tickets/{ticket.group(1)}"
+    assert post_form(sara, f"{page}/done", page).status_code == 303  # type: ignore[attr-defined]
     assert "Please call me about my SFI registration" not in sara.get("/console").text
 
 
@@ -135,7 +137,7 @@ def test_staff_see_and_act_on_their_own_municipalities_only(client: TestClient, 
     clock.now = MONDAY_MORNING
 
     linkoping = handoff_id(sara)
-    ticket = re.search(r"/console/tickets/(\d+)/done", sara.get("/console").text)
+    ticket = re.search(r'href="/console/tickets/(\d+)"', sara.get("/console").text)
     assert ticket
     queue = bengt.get("/console").text
     assert handoff_ids(bengt) == [] and "Ticket text" not in queue and "bostad" not in queue
@@ -151,7 +153,10 @@ def test_staff_see_and_act_on_their_own_municipalities_only(client: TestClient, 
         refused = post_form(bengt, f"{page}/{action}", "/console", text="hej")
         assert refused.status_code == 404, action  # type: ignore[attr-defined]
         assert "bostad" not in refused.text  # type: ignore[attr-defined]
-    assert post_form(bengt, f"/console/tickets/{ticket.group(1)}/done", "/console").status_code == 404  # type: ignore[attr-defined]
+    for action in ("done", "reply"):
+        refused = post_form(bengt, f"/console/tickets/{ticket.group(1)}/{action}", "/console", text="hej")
+        assert refused.status_code == 404, action  # type: ignore[attr-defined]
+    assert bengt.get(f"/console/tickets/{ticket.group(1)}").status_code == 404
     # … exactly like one that does not exist.
     assert bengt.get("/console/handoffs/9999").status_code == 404
     assert post_form(bengt, "/console/handoffs/9999/claim", "/console").status_code == 404  # type: ignore[attr-defined]
@@ -243,7 +248,7 @@ def test_a_new_handoff_shows_nothing_of_the_previous_one(client: TestClient) -> 
     say(client, "lina", "/human", municipality="bastad")  # at once, in another municipality
 
     second = bengt.get(f"/console/handoffs/{handoff_id(bengt)}").text
-    assert "/human" in transcript_of(second)
+    assert 'class="msg user pressed"' in transcript_of(second)  # "/human", shown by name
     for earlier in ("Storgatan", "070-111", "SFI"):
         assert earlier not in second, earlier  # neither in the brief nor in the transcript
 
@@ -270,7 +275,7 @@ def test_staff_actions_are_audited_without_message_text(client: TestClient, tmp_
     add_account(client, "sara", "staff", LINKOPING)
     add_account(client, "olle", "staff", LINKOPING)
     sara, olle = staff_client(client, "sara"), staff_client(client, "olle")
-    say(client, "dana", "/human", language="fa", municipality="linkoping")
+    say(client, "dana", WAIT_ANYWAY, language="fa", municipality="linkoping")
     hid = handoff_id(sara)
     page = f"/console/handoffs/{hid}"
     post_form(sara, f"{page}/claim", page)
@@ -309,7 +314,7 @@ def test_opening_a_transcript_is_audited_once_per_page_not_per_live_refresh(clie
 
     # The fragment fetched without ever opening the page (another browser) is audited too.
     other = staff_client(client, "sara")
-    assert "/human" in other.get(f"/console/handoffs/{hid}/transcript").text
+    assert 'class="msg user pressed"' in other.get(f"/console/handoffs/{hid}/transcript").text  # "/human"
     other.get(f"/console/handoffs/{hid}/transcript")
     assert len(opened()) == 3
 

@@ -31,6 +31,19 @@ LEGAL = {
     (Stage.HUMAN, Event.REPLY): (Stage.HUMAN, Status.CLAIMED),
     (Stage.HUMAN, Event.HAND_BACK): (Stage.BOT, Status.HANDED_BACK),
     (Stage.HUMAN, Event.END): (Stage.BOT, Status.CLOSED),
+    # Being called back (issue 18).
+    (Stage.BOT, Event.CALLBACK): (Stage.GIVING_PHONE, None),
+    (Stage.LEAVING_MESSAGE, Event.CALLBACK): (Stage.GIVING_PHONE, None),
+    (Stage.GIVING_PHONE, Event.CALLBACK): (Stage.GIVING_PHONE, None),
+    (Stage.GIVING_PHONE, Event.PHONE_GIVEN): (Stage.CHOOSING_WINDOW, None),
+    (Stage.GIVING_PHONE, Event.CANCEL_CALLBACK): (Stage.BOT, None),
+    (Stage.CHOOSING_WINDOW, Event.WINDOW_CHOSEN): (Stage.BOT, None),
+    (Stage.CHOOSING_WINDOW, Event.CANCEL_CALLBACK): (Stage.BOT, None),
+    (Stage.GIVING_PHONE, Event.REQUEST): (Stage.WAITING, Status.WAITING),
+    (Stage.CHOOSING_WINDOW, Event.REQUEST): (Stage.WAITING, Status.WAITING),
+    (Stage.GIVING_PHONE, Event.LEAVE_MESSAGE): (Stage.LEAVING_MESSAGE, None),
+    (Stage.CHOOSING_WINDOW, Event.LEAVE_MESSAGE): (Stage.LEAVING_MESSAGE, None),
+    (Stage.CHOOSING_WINDOW, Event.CALLBACK): (Stage.GIVING_PHONE, None),
 }
 
 
@@ -56,16 +69,20 @@ def test_the_table_is_exactly_the_legal_set() -> None:
 
 
 @pytest.mark.parametrize(
-    ("mode", "leaving", "stage", "api_mode"),
+    ("mode", "leaving", "callback", "stage", "api_mode"),
     [
-        ("bot", False, Stage.BOT, Mode.BOT),
-        ("bot", True, Stage.LEAVING_MESSAGE, Mode.BOT),
-        ("waiting", False, Stage.WAITING, Mode.WAITING),
-        ("human", False, Stage.HUMAN, Mode.HUMAN),
+        ("bot", False, None, Stage.BOT, Mode.BOT),
+        ("bot", True, None, Stage.LEAVING_MESSAGE, Mode.BOT),
+        ("bot", False, "phone", Stage.GIVING_PHONE, Mode.BOT),
+        ("bot", False, "window", Stage.CHOOSING_WINDOW, Mode.BOT),
+        ("waiting", False, None, Stage.WAITING, Mode.WAITING),
+        ("human", False, None, Stage.HUMAN, Mode.HUMAN),
     ],
 )
-def test_stored_columns_map_to_a_stage_and_the_api_mode(mode: str, leaving: bool, stage: Stage, api_mode: Mode) -> None:
-    assert stage_of(mode, leaving) is stage
+def test_stored_columns_map_to_a_stage_and_the_api_mode(
+    mode: str, leaving: bool, callback: str | None, stage: Stage, api_mode: Mode
+) -> None:
+    assert stage_of(mode, leaving, callback) is stage
     assert stage.mode is api_mode
 
 
