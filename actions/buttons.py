@@ -56,3 +56,11 @@ def municipality_buttons(language: str, intent: str) -> list[Button]:
     codes = [*municipalities(), OTHER_MUNICIPALITY]
     payloads = {code: protocol.intent_payload(intent, **{protocol.KEY_MUNICIPALITY: code}) for code in codes}
     return sentences.municipality_buttons(language, payloads)
+
+
+def feedback_buttons(language: str, intent: str) -> list[Button]:
+    """👍 / 👎 for "Did this help?" — one tap, the topic in the payload."""
+    return [
+        {"title": t(language, "👍 Yes"), "payload": protocol.feedback(intent, "up")},
+        {"title": t(language, "👎 No"), "payload": protocol.feedback(intent, "down")},
+    ]

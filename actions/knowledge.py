@@ -19,7 +19,7 @@ from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
 from actions.associations import ASSOCIATIONS_INTENT, listing
-from actions.buttons import municipality_buttons, related_buttons
+from actions.buttons import feedback_buttons, municipality_buttons, related_buttons
 from actions.context import (
     chosen_municipality,
     conversation_language,
@@ -28,7 +28,7 @@ from actions.context import (
     latest_text,
     stored_municipality,
 )
-from actions.emergency import emergency_first, note_reading
+from actions.emergency import EMERGENCY_INTENT, emergency_first, note_reading
 from actions.language import lexicon
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
 from actions.store import UsesKnowledge
@@ -60,6 +60,13 @@ def ask_municipality(dispatcher: CollectingDispatcher, language: str, intent: st
         text=t(language, "Which municipality do you live in? The answer depends on it."),
         buttons=municipality_buttons(language, intent),
     )
+
+
+def asks_feedback(tracker: Tracker, intent: str) -> bool:
+    """ "Did this help?" follows a topic answer — never an emergency answer, and never an
+    answer that came after the 112 line (someone who may be in danger is not surveyed)."""
+    latest = tracker.latest_message or {}
+    return intent != EMERGENCY_INTENT and not latest.get("possible_emergency")
 
 
 class ActionAnswerTopic(UsesKnowledge, Action):
@@ -104,6 +111,8 @@ class ActionAnswerTopic(UsesKnowledge, Action):
             speaking = lexicon().language_in(latest_text(tracker))  # "…where they speak Arabic"
             for text, buttons in listing(bank, language, municipality, chosen, end, speaking):
                 dispatcher.utter_message(text=text, buttons=buttons)
+        if asks_feedback(tracker, intent):
+            dispatcher.utter_message(text=t(language, "Did this help?"), buttons=feedback_buttons(language, intent))
         return []
 
     def _utter_answer(

@@ -22,6 +22,7 @@ from bot.console.service import ConsoleService
 from bot.db import Database, utcnow
 from bot.erasure import ErasureJobs
 from bot.events import Broker
+from bot.feedback import FeedbackService
 from bot.flood import FloodGuard, budgets_from
 from bot.handoff import Handoff
 from bot.handoff.null import NullHandoff
@@ -89,11 +90,12 @@ def build(settings: Settings, db: Database, http: httpx.AsyncClient) -> Services
     if settings.handoff:
         timeout = timedelta(minutes=settings.claim_timeout_minutes)
         handoff = HandoffService(db, store, timeout, broker, outbox, language, flood, settings.office_queue_cap)
-    commands = Commands(db, handoff, settings.rasa_tracker_url, clock=utcnow)
+    feedback = FeedbackService(db, utcnow)
+    commands = Commands(db, handoff, settings.rasa_tracker_url, clock=utcnow, feedback=feedback)
     steps: list[Step] = [
         Throttle(flood),
         commands,
-        Gate(handoff),
+        Gate(handoff, feedback),
         Understand(rasa, actions),
         FollowDirectives(db, handoff),
     ]

@@ -47,6 +47,8 @@ KEY_INTEREST = "interest"
 KEY_NONCE = "nonce"
 KEY_TOPIC = "topic"
 KEY_WINDOW = "window"  # "2026-12-03_am", "2026-12-03_pm" or "any"
+KEY_VALUE = "value"  # feedback: "up" | "down"
+FEEDBACK_VALUES = ("up", "down")
 KEY_ANYWAY = "anyway"  # "yes": queue for a person even though no one there speaks the language
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback data
@@ -123,6 +125,11 @@ def human_request(municipality: str | None = None) -> str:
 
 def forget_confirmation(nonce: str) -> str:
     return payload(FORGET_CONFIRM, **{KEY_NONCE: nonce})
+
+
+def feedback(topic: str, value: str) -> str:
+    """ "Did this help?" 👍/👎 after a topic answer."""
+    return payload(FEEDBACK, **{KEY_TOPIC: topic, KEY_VALUE: value})
 
 
 def request_human_intent() -> str:

@@ -118,8 +118,9 @@ def unavailable(phrase: Phrase, ctx: PhraseContext, language: str) -> str | None
 
 
 def label(phrase: Phrase, ctx: PhraseContext, language: str) -> str:
-    """The phrase in the console language, filled as far as the conversation allows."""
-    if phrasebook.missing(phrase.id, ctx):
+    """The phrase in the console language, filled as far as the conversation allows (a
+    console language the phrasebook does not have gets the English source, unfilled)."""
+    if phrasebook.missing(phrase.id, ctx) or language not in languages():
         return template(phrase, language)
     return phrasebook.render(phrase.id, language, ctx)
 
@@ -193,5 +194,4 @@ def shown(message: Message, user_language: str | None, office: Office | None, la
         return None
     ctx = context(message.author_name, office)
     exact = not phrasebook.missing(phrase.id, ctx)
-    text = phrasebook.render(phrase.id, language, ctx) if exact else template(phrase, language)
-    return Sent(text, names.language_in_sentence(user_language or "en", language), exact)
+    return Sent(label(phrase, ctx, language), names.language_in_sentence(user_language or "en", language), exact)

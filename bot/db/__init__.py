@@ -4,6 +4,7 @@ sessions, the audit log and knowledge-bank revisions (one import place for all m
 from bot.db.conversations import (
     Conversation,
     ErasureJob,
+    Feedback,
     Handoff,
     Message,
     OutboxEntry,
@@ -19,6 +20,7 @@ __all__ = [
     "Conversation",
     "Database",
     "ErasureJob",
+    "Feedback",
     "Handoff",
     "KnowledgeRevision",
     "Message",

@@ -48,6 +48,8 @@ class Conversation(Base):
     # (the time is being chosen for ticket `callback_ticket`); None otherwise.
     callback_step: Mapped[str | None] = mapped_column(String(8))
     callback_ticket: Mapped[int | None] = mapped_column()
+    # 👎 was pressed: the next message says what was missing (feedback row id).
+    feedback_pending: Mapped[int | None] = mapped_column()
     # The last topic the bot answered (an intent name), for the staff's handoff brief.
     topic: Mapped[str | None] = mapped_column(String(64))
     # SHA-256 of the web conversation's bearer token (the token itself is never stored).
@@ -173,6 +175,23 @@ class TelegramGroup(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     told_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Feedback(Base):
+    """ "Did this help?" on one topic answer: +1 or -1, and for -1 what was missing
+    (masked when shown to editors). Erased with its conversation; statistics count it."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_topic_created", "topic", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    municipality: Mapped[str | None] = mapped_column(String(32))
+    value: Mapped[int] = mapped_column()  # +1 helped, -1 did not
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ErasureJob(Base):

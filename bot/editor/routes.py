@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.db import Conversation, Message, Staff
-from bot.editor import revisions
+from bot.editor import feedback, revisions
 from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
@@ -276,4 +276,5 @@ ROUTES = [
     Route("/editor/topics/{topic_id:str}/{language:str}", edit_answer, methods=["GET", "POST"]),
     Route("/editor/unanswered", unanswered),
     *revisions.ROUTES,
+    *feedback.ROUTES,
 ]

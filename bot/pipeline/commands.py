@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.channels.base import OutgoingMessage
 from bot.db import Database, aware
 from bot.erasure import erase_conversation
+from bot.feedback import FeedbackService
 from bot.handoff import Handoff
 from bot.pipeline import replies
 from bot.pipeline.turn import Turn
@@ -33,9 +34,17 @@ class Command:
 
 
 class Commands:
-    def __init__(self, db: Database, handoff: Handoff, tracker_url: str | None, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        handoff: Handoff,
+        tracker_url: str | None,
+        clock: Callable[[], datetime],
+        feedback: FeedbackService | None = None,
+    ) -> None:
         self.db = db
         self.handoff = handoff
+        self.feedback = feedback or FeedbackService(db, clock)
         self.tracker_url = tracker_url
         self.clock = clock
         self.table: dict[str, Command] = {
@@ -52,11 +61,16 @@ class Commands:
             protocol.CALLBACK: Command(self.callback),
             protocol.CALLBACK_WINDOW: Command(self.callback_window),
             protocol.CALLBACK_CANCEL: Command(self.callback_cancel),
+            protocol.FEEDBACK: Command(self.vote),
         }
 
     async def __call__(self, turn: Turn) -> bool:
         """Answer the turn if it is a command this table knows (and may run now)."""
-        if turn.payload is None or (command := self.table.get(turn.payload.name)) is None:
+        if turn.payload is None:
+            return False
+        if turn.payload.name != protocol.FEEDBACK:
+            await self.feedback.forget_pending(turn.conversation)  # a button instead of a reason
+        if (command := self.table.get(turn.payload.name)) is None:
             return False
         if turn.conversation.mode != "bot" and not command.during_handoff:
             return False
@@ -134,6 +148,15 @@ class Commands:
     async def callback_window(self, turn: Turn) -> bool:
         window = turn.payload.get(protocol.KEY_WINDOW) if turn.payload else None
         return turn.say(await self.handoff.choose_callback_window(turn.conversation, window, turn.language))
+
+    async def vote(self, turn: Turn) -> bool:
+        """ "Did this help?" 👍/👎 (a malformed one is ordinary text for the bot)."""
+        payload = turn.payload
+        topic = payload.get(protocol.KEY_TOPIC) if payload else None
+        value = payload.get(protocol.KEY_VALUE) if payload else None
+        if replies_ := await self.feedback.vote(turn.conversation, topic, value, turn.language):
+            return turn.say(replies_)
+        return False
 
     async def callback_cancel(self, turn: Turn) -> bool:
         return turn.say(await self.handoff.cancel_callback(turn.conversation, turn.language))

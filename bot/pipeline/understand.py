@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.backends import ActionServerClient, BackendUnavailableError, RasaClient
 from bot.channels.base import Button, OutgoingMessage
 from bot.db import Database, Message
+from bot.feedback import FeedbackService
 from bot.handoff import Handoff
 from bot.pipeline import replies
 from bot.pipeline.turn import Turn
@@ -48,8 +49,9 @@ def parse_rasa_reply(raw: list[dict[str, Any]]) -> tuple[list[OutgoingMessage], 
 class Gate:
     """Who answers: a person (the message waits for them) or the bot."""
 
-    def __init__(self, handoff: Handoff) -> None:
+    def __init__(self, handoff: Handoff, feedback: FeedbackService) -> None:
         self.handoff = handoff
+        self.feedback = feedback
 
     async def __call__(self, turn: Turn) -> bool:
         conversation = turn.conversation
@@ -65,6 +67,11 @@ class Gate:
             if arranged := await self.handoff.callback_input(conversation, turn.incoming.text, turn.language):
                 return turn.say(arranged)
             return False  # no number: the user moved on, the bot answers
+        if conversation.feedback_pending is not None:
+            if turn.emergency or turn.payload is not None:  # 112 first / a button: the bot answers
+                await self.feedback.forget_pending(conversation)
+                return False
+            return turn.say(await self.feedback.take_reason(conversation, turn.incoming.text, turn.language))
         if conversation.leaving_message:
             left = await self.handoff.take_message(
                 conversation, turn.incoming.text, turn.language, turn.incoming.flood_key

@@ -30,7 +30,12 @@ def store(tmp_path: Path) -> KnowledgeStore:
 async def run(action: ActionAnswerTopic, intent: str, language: str | None) -> tuple[list[Any], list[Any]]:
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker_for(intent, language), {})
-    return [m for m in dispatcher.messages if m.get("text")], events  # without directives for the gateway
+    # Without directives for the gateway, and without the closing "Did this help?" (tested below).
+    return [m for m in dispatcher.messages if m.get("text") and not is_feedback(m)], events
+
+
+def is_feedback(message: dict[str, Any]) -> bool:
+    return any("/feedback" in b["payload"] for b in message.get("buttons") or [])
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
@@ -166,3 +171,23 @@ async def test_without_a_store_of_its_own_the_action_reads_the_configured_bank(
     configure(LOTSEN_KNOWLEDGE_DIR=str(store.directory))
     messages, _ = await run(ActionAnswerTopic(), "ask_bankid", "sv")
     assert messages[0]["text"] == "Ur den konfigurerade kunskapsbanken."
+
+
+async def test_a_topic_answer_ends_with_did_this_help(store: KnowledgeStore) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic(store).run(dispatcher, tracker_for("ask_tax", "so"), {})
+    last = [m for m in dispatcher.messages if m.get("text")][-1]
+    assert last["text"] == t("so", "Did this help?")
+    assert [b["payload"] for b in last["buttons"]] == [
+        protocol.feedback("ask_tax", "up"),
+        protocol.feedback("ask_tax", "down"),
+    ]
+
+
+@pytest.mark.parametrize("intent", ["ask_emergency", "ask_healthcare"])
+async def test_no_survey_after_an_emergency(store: KnowledgeStore, intent: str) -> None:
+    tracker = tracker_for(intent, "en")
+    tracker.latest_message["possible_emergency"] = True
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerTopic(store).run(dispatcher, tracker, {})
+    assert not any("/feedback" in b["payload"] for m in dispatcher.messages for b in m.get("buttons") or [])

@@ -40,8 +40,17 @@ async def answer(store: KnowledgeStore, intent: str, language: str = "en", **tra
     return dispatcher
 
 
+def answer_messages(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """What the user reads, without the closing "Did this help?" (tests/actions/test_knowledge_action.py)."""
+    return [
+        m
+        for m in dispatcher.messages
+        if m.get("text") and not any("/feedback" in b["payload"] for b in m.get("buttons") or [])
+    ]
+
+
 def texts(dispatcher: CollectingDispatcher) -> list[str]:
-    return [m["text"] for m in dispatcher.messages if m.get("text")]
+    return [m["text"] for m in answer_messages(dispatcher)]
 
 
 def directives(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
@@ -51,7 +60,7 @@ def directives(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
 
 
 def last_buttons(dispatcher: CollectingDispatcher) -> list[str]:
-    return [b["payload"] for b in [m for m in dispatcher.messages if m.get("text")][-1]["buttons"]]
+    return [b["payload"] for b in answer_messages(dispatcher)[-1]["buttons"]]
 
 
 async def test_local_topic_asks_for_the_municipality_with_buttons(store: KnowledgeStore) -> None:
@@ -124,8 +133,11 @@ async def test_every_answer_ends_with_related_topics_and_a_person(store: Knowled
     assert buttons[-len(expected) - 1 :] == [*expected, HUMAN_PAYLOAD]
     if intent != "ask_associations":  # the directory offers other interests before them
         assert buttons == [*expected, HUMAN_PAYLOAD]
-    shown = [m for m in dispatcher.messages if m.get("text")]
+    shown = answer_messages(dispatcher)
     assert all(not m["buttons"] for m in shown[:-1])  # buttons only once, at the end
+    # then "Did this help?" — except after the emergency answer
+    closing = [m for m in dispatcher.messages if m.get("text")][-1]
+    assert (closing not in shown) is (intent != "ask_emergency")
 
 
 async def test_missing_local_translation_falls_back_with_a_note(store: KnowledgeStore) -> None:

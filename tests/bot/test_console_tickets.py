@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from bot.db import AuditEntry, Message, OutboxEntry, Ticket
 from tests.helpers.chat import history
-from tests.helpers.console import add_ticket, conversation_of, rows, ticket_pages
+from tests.helpers.console import add_ticket, rows, ticket_pages
 from tests.helpers.fake_backends import FakeBackends
 from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, Clock, handoff_client, say
 from tests.helpers.staff import add_account, post_form, staff_client
@@ -49,7 +49,9 @@ def test_queue_lists_tickets_with_kind_time_and_callback_details(client: TestCli
     add_ticket(client, "tesfay", kind="callback", phone="+46701234567", window="2026-12-03 morning", interpreter="ti")
 
     queue = sara.get("/console").text
-    table = html.unescape(queue[queue.index('<table class="tickets">') : queue.index("</table>", queue.index("tickets"))])
+    table = html.unescape(
+        queue[queue.index('<table class="tickets">') : queue.index("</table>", queue.index("tickets"))]
+    )
     message_row, callback_row = re.findall(r'<tr class="ticket [a-z]+">(.*?)</tr>', table, re.DOTALL)
     assert "Meddelande" in message_row and LEFT in message_row and "Linköping" in message_row
     assert re.search(r"\d{1,2} [a-zé]+\.? \d{4} \d{2}:\d{2} CES?T", message_row)  # when, in Swedish time

@@ -109,8 +109,8 @@ async def test_unreachable_tracker_store_is_reported_not_raised(tmp_path: Path) 
     await db.dispose()
 
 
-async def test_erasing_one_conversation_removes_its_messages_handoffs_and_tickets(tmp_path: Path) -> None:
-    from bot.db import Handoff, Ticket
+async def test_erasing_one_conversation_removes_its_messages_handoffs_tickets_and_feedback(tmp_path: Path) -> None:
+    from bot.db import Feedback, Handoff, Ticket
     from bot.erasure import erase_conversation
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
@@ -127,6 +127,9 @@ async def test_erasing_one_conversation_removes_its_messages_handoffs_and_ticket
                     conversation_id=gone.id, municipality="bastad", office_id="x", reason="asked", status="waiting"
                 ),
                 Ticket(conversation_id=gone.id, municipality="bastad", text="ring mig", status="open"),
+                Ticket(conversation_id=gone.id, kind="callback", text="", phone="+46701234567", interpreter="ti"),
+                Feedback(conversation_id=gone.id, topic="ask_tax", value=-1, reason="mitt nummer 070-1234567"),
+                Feedback(conversation_id=kept.id, topic="ask_tax", value=1),
             ]
         )
         await session.commit()
@@ -134,7 +137,8 @@ async def test_erasing_one_conversation_removes_its_messages_handoffs_and_ticket
     async with db.sessions() as session:
         assert list(await session.scalars(select(Message.text))) == ["behåll mig"]
         assert list(await session.scalars(select(Handoff.id))) == []
-        assert list(await session.scalars(select(Ticket.id))) == []
+        assert list(await session.scalars(select(Ticket.id))) == []  # the callback's number with it
+        assert list(await session.scalars(select(Feedback.value))) == [1]
     await db.dispose()
 
 
