@@ -1,6 +1,10 @@
-"""The staff console (`/console`): queue, handoff brief and transcript, claim, reply,
-hand back, close, tickets; live over a WebSocket. Each staff member sees and acts on the
-handoffs and tickets of their own municipalities only (admins: all; editors: no console).
+"""The staff console (`/console`): queue, handoff brief and transcript, claim, reply (free
+text or a phrasebook phrase), hand back, close; live over a WebSocket. Tickets are
+`tickets.py`, the staff profile `profile.py`, accounts `admin.py`. Each staff member sees
+and acts on the handoffs and tickets of their own municipalities only (admins: all;
+editors: no console). `/console/waiting` lists who waits unclaimed, for the count in the
+page title and the opt-in notifications; `/console/phrases/preview` shows a phrase as
+the user will get it (`replying.py`).
 
 Pages are rendered by the server with autoescaping, so a user's `<script>` is shown as
 text, and carry no inline script (`/static/console.js` does the live part; the Content

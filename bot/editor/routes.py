@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.db import Conversation, Message, Staff
-from bot.editor import feedback, revisions
+from bot.editor import associations, feedback, offices, review, revisions
 from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
@@ -277,4 +277,7 @@ ROUTES = [
     Route("/editor/unanswered", unanswered),
     *revisions.ROUTES,
     *feedback.ROUTES,
+    *offices.ROUTES,
+    *associations.ROUTES,
+    *review.ROUTES,
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 # Measure keys (see the module docstring); the ones with a part after a dot are families.
 CONVERSATIONS = "conversations"
@@ -28,6 +29,7 @@ TOPIC = "topic"
 HANDOFFS_REQUESTED = "handoffs_requested"
 HANDOFFS_TAKEN = "handoffs_taken"
 HANDOFFS_EXPIRED = "handoffs_expired"
+WAITS = "wait_minutes"  # raw only: the minutes each taken handoff waited; shown as the two below
 WAIT_MEDIAN = "wait_median_minutes"
 WAIT_P90 = "wait_p90_minutes"
 TICKETS = "tickets"
@@ -86,21 +88,49 @@ class Share:
 
 @dataclass(frozen=True)
 class Spread:
-    """Durations in minutes, summarised by one quantile (0.5: the median, 0.9: p90)."""
+    """How long each taken handoff waited, in minutes (raw; shown as `Quantile`s)."""
 
     minutes: tuple[float, ...]
     conversations: int
-    quantile: float
 
     @property
     def value(self) -> float | None:
-        return percentile(self.minutes, self.quantile)
+        return None  # a spread is shown through its quantiles
+
+    def quantile(self, quantile: float) -> Quantile:
+        return Quantile(self, quantile)
 
     def __add__(self, other: Spread) -> Spread:
-        return Spread(self.minutes + other.minutes, self.conversations + other.conversations, self.quantile)
+        return Spread(self.minutes + other.minutes, self.conversations + other.conversations)
 
 
-Amount = Count | Share | Spread
+@dataclass(frozen=True)
+class Quantile:
+    """One quantile of a spread (0.5: the median, 0.9: p90), resting on its conversations."""
+
+    spread: Spread
+    quantile: float
+
+    @property
+    def conversations(self) -> int:
+        return self.spread.conversations
+
+    @property
+    def value(self) -> float | None:
+        return percentile(self.spread.minutes, self.quantile)
+
+
+Amount = Count | Share | Spread  # what is stored and combined
+
+
+class Measured(Protocol):
+    """Anything a cell can show: a value, and the conversations it rests on."""
+
+    @property
+    def conversations(self) -> int: ...
+
+    @property
+    def value(self) -> float | None: ...
 
 
 def combined(first: Amount, second: Amount) -> Amount:

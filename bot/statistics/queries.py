@@ -18,9 +18,8 @@ SQLAlchemy Core that runs unchanged on SQLite and PostgreSQL. Three choices make
 Nothing here returns message text, senders or ids: the results are `Amount`s keyed by
 week and municipality (`Tallies`), and `report.py` decides what may be shown.
 
-Feedback (issue 19's 👍/👎) has no table yet. `FEEDBACK_TABLE` describes the one it will
-be; when a migration creates it, its numbers appear with no change here, and until then
-`feedback` finds no table and the page says "no feedback yet".
+Feedback (👍/👎 per topic answer, `bot.db.Feedback`, migration 0011) is counted like the
+messages: per conversation and week first, then by the conversation's municipality.
 """
 
 from __future__ import annotations
@@ -32,36 +31,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    DateTime,
     Integer,
     Select,
-    String,
     case,
-    column,
+    cast,
     func,
-    inspect,
     literal_column,
     select,
-    table,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.db import Conversation, Database, Handoff, Message, Ticket, aware
+from bot.db import Conversation, Database, Feedback, Handoff, Message, Ticket, aware
 from bot.statistics import measures as m
 from bot.statistics.measures import Amount, Count, Share, Spread
 from bot.statistics.weeks import Week
-
-# The feedback table as issue 19 will add it; not in the models, so nothing creates it.
-FEEDBACK_TABLE = table(
-    "feedback",
-    column("conversation_id", Integer),
-    column("topic", String),
-    column("language", String),
-    column("value", Integer),  # +1 or -1
-    column("reason", String),
-    column("created_at", DateTime(timezone=True)),
-)
 
 Bucket = tuple[int, str | None]  # (week number, municipality id or None: no municipality yet)
 
@@ -72,7 +55,7 @@ class Tallies:
 
     weeks: list[Week]
     amounts: dict[Bucket, dict[str, Amount]] = field(default_factory=lambda: defaultdict(dict))
-    feedback_table: bool = False
+    frozen: dict[int, datetime] = field(default_factory=dict)  # week number → when it was frozen (rollup.py)
 
     def put(self, week: int, municipality: str | None, measure: str, amount: Amount) -> None:
         self.amounts[(int(week), municipality)][measure] = amount
@@ -101,6 +84,11 @@ def _in_span(moment: Any, weeks: Sequence[Week]) -> list[ColumnElement[bool]]:
 def _scoped(query: Select[Any], municipality: Any, municipalities: frozenset[str] | None) -> Select[Any]:
     """Only the given municipalities' rows; None: every row, with or without one."""
     return query if municipalities is None else query.where(municipality.in_(sorted(municipalities)))
+
+
+def _sum(value: Any) -> ColumnElement[int]:
+    """`sum()` cast back to an integer: PostgreSQL sums integers as `numeric` (Decimal)."""
+    return cast(func.sum(value), Integer)
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -141,8 +129,8 @@ def user_messages(weeks: Sequence[Week], municipalities: frozenset[str] | None) 
             rows.c.conversation,
             rows.c.week,
             func.count().label("n"),
-            func.sum(_flag(rows.c.unanswered == "not_understood")).label("not_understood"),
-            func.sum(_flag(rows.c.unanswered == "out_of_scope")).label("out_of_scope"),
+            _sum(_flag(rows.c.unanswered == "not_understood")).label("not_understood"),
+            _sum(_flag(rows.c.unanswered == "out_of_scope")).label("out_of_scope"),
         )
         .group_by(rows.c.conversation, rows.c.week)
         .subquery()
@@ -181,7 +169,7 @@ def _per_municipality(
         select(
             *grouping,
             func.count().label("conversations"),
-            *(func.sum(per_conversation.c[name]).label(name) for name in sums),
+            *(_sum(per_conversation.c[name]).label(name) for name in sums),
         )
         .select_from(per_conversation.join(Conversation.__table__, conv.id == per_conversation.c.conversation))
         .group_by(*grouping)
@@ -209,8 +197,8 @@ def handoffs(weeks: Sequence[Week], municipalities: frozenset[str] | None) -> Se
             rows.c.week,
             rows.c.municipality,
             func.count().label("requested"),
-            func.sum(rows.c.taken).label("taken"),
-            func.sum(rows.c.expired).label("expired"),
+            _sum(rows.c.taken).label("taken"),
+            _sum(rows.c.expired).label("expired"),
         )
         .group_by(rows.c.conversation, rows.c.week, rows.c.municipality)
         .subquery()
@@ -220,11 +208,11 @@ def handoffs(weeks: Sequence[Week], municipalities: frozenset[str] | None) -> Se
         pc.week,
         pc.municipality,
         func.count().label("requested_conversations"),
-        func.sum(pc.requested).label("requested"),
-        func.sum(_flag(pc.taken > 0)).label("taken_conversations"),
-        func.sum(pc.taken).label("taken"),
-        func.sum(_flag(pc.expired > 0)).label("expired_conversations"),
-        func.sum(pc.expired).label("expired"),
+        _sum(pc.requested).label("requested"),
+        _sum(_flag(pc.taken > 0)).label("taken_conversations"),
+        _sum(pc.taken).label("taken"),
+        _sum(_flag(pc.expired > 0)).label("expired_conversations"),
+        _sum(pc.expired).label("expired"),
     ).group_by(pc.week, pc.municipality)
 
 
@@ -266,12 +254,12 @@ def tickets(weeks: Sequence[Week], municipalities: frozenset[str] | None, step: 
     )
     pc = per_conversation.c
     grouping = (pc.week, pc.municipality, pc.kind)
-    return select(*grouping, func.count().label("conversations"), func.sum(pc.n).label("n")).group_by(*grouping)
+    return select(*grouping, func.count().label("conversations"), _sum(pc.n).label("n")).group_by(*grouping)
 
 
 def feedback(weeks: Sequence[Week], municipalities: frozenset[str] | None) -> Select[Any]:
     """👍 and 👎 per topic, by week and municipality (the conversation's)."""
-    f = FEEDBACK_TABLE.c
+    f = Feedback.__table__.c
     rows = (
         select(
             f.conversation_id.label("conversation"),
@@ -288,8 +276,8 @@ def feedback(weeks: Sequence[Week], municipalities: frozenset[str] | None) -> Se
             rows.c.conversation,
             rows.c.week,
             rows.c.topic,
-            func.sum(rows.c.up).label("up"),
-            func.sum(rows.c.down).label("down"),
+            _sum(rows.c.up).label("up"),
+            _sum(rows.c.down).label("down"),
         )
         .group_by(rows.c.conversation, rows.c.week, rows.c.topic)
         .subquery()
@@ -300,10 +288,10 @@ def feedback(weeks: Sequence[Week], municipalities: frozenset[str] | None) -> Se
     query = (
         select(
             *grouping,
-            func.sum(_flag(pc.up > 0)).label("up_conversations"),
-            func.sum(pc.up).label("up"),
-            func.sum(_flag(pc.down > 0)).label("down_conversations"),
-            func.sum(pc.down).label("down"),
+            _sum(_flag(pc.up > 0)).label("up_conversations"),
+            _sum(pc.up).label("up"),
+            _sum(_flag(pc.down > 0)).label("down_conversations"),
+            _sum(pc.down).label("down"),
         )
         .select_from(per_conversation.join(Conversation.__table__, conv.id == pc.conversation))
         .group_by(*grouping)
@@ -315,21 +303,19 @@ def _minutes(requested: datetime, claimed: datetime) -> float:
     return max(0.0, (aware(claimed) - aware(requested)).total_seconds() / 60)
 
 
-async def _has_feedback_table(connection: AsyncConnection) -> bool:
-    return bool(await connection.run_sync(lambda sync: inspect(sync).has_table(FEEDBACK_TABLE.name)))
-
-
 async def collect(db: Database, weeks: Sequence[Week], municipalities: frozenset[str] | None) -> Tallies:
     """Every measure for `weeks` (oldest first) in the given municipalities (None: all,
     and conversations with no municipality), as raw amounts."""
     tallies = Tallies(list(weeks))
     put = tallies.put
     async with db.engine.connect() as connection:
+        started: dict[tuple[int, str | None, str], int] = defaultdict(int)
         for row in await connection.execute(conversations_started(weeks, municipalities)):
             language = row.language or m.UNKNOWN
             for measure in (m.CONVERSATIONS, m.key(m.LANGUAGE, language), m.key(m.CHANNEL, row.channel)):
-                found = tallies.amounts[(row.week, row.municipality)].get(measure, Count(0, 0))
-                put(row.week, row.municipality, measure, found + Count(row.n, row.n))
+                started[(row.week, row.municipality, measure)] += row.n
+        for (week, municipality, measure), n in started.items():
+            put(week, municipality, measure, Count(n, n))  # each conversation starts once
 
         for row in await connection.execute(user_messages(weeks, municipalities)):
             put(row.week, row.municipality, m.USER_MESSAGES, Count(row.n, row.conversations))
@@ -349,18 +335,15 @@ async def collect(db: Database, weeks: Sequence[Week], municipalities: frozenset
             minutes[(row.week, row.municipality)].append(_minutes(row.requested_at, row.claimed_at))
         for (week, municipality), values in minutes.items():
             taken = tallies.amounts[(week, municipality)][m.HANDOFFS_TAKEN].conversations
-            put(week, municipality, m.WAIT_MEDIAN, Spread(tuple(values), taken, 0.5))
-            put(week, municipality, m.WAIT_P90, Spread(tuple(values), taken, 0.9))
+            put(week, municipality, m.WAITS, Spread(tuple(values), taken))
 
         for step in m.TICKET_STEPS:
             for row in await connection.execute(tickets(weeks, municipalities, step)):
                 put(row.week, row.municipality, m.key(m.TICKETS, row.kind, step), Count(row.n, row.conversations))
 
-        tallies.feedback_table = await _has_feedback_table(connection)
-        if tallies.feedback_table:
-            for row in await connection.execute(feedback(weeks, municipalities)):
-                for value in m.FEEDBACK_VALUES:
-                    amount = Count(getattr(row, value), getattr(row, f"{value}_conversations"))
-                    if amount.n:
-                        put(row.week, row.municipality, m.key(m.FEEDBACK, row.topic, value), amount)
+        for row in await connection.execute(feedback(weeks, municipalities)):
+            for value in m.FEEDBACK_VALUES:
+                amount = Count(getattr(row, value), getattr(row, f"{value}_conversations"))
+                if amount.n:
+                    put(row.week, row.municipality, m.key(m.FEEDBACK, row.topic, value), amount)
     return tallies

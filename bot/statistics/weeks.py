@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.db import aware
@@ -44,12 +45,12 @@ class Week:
         """ "2026-W48", the ISO 8601 name (sorts like the weeks do)."""
         return f"{self.year}-W{self.number:02d}"
 
-    @property
+    @cached_property
     def start(self) -> datetime:
         """Monday 00:00 in Stockholm, as a UTC instant."""
         return _midnight_utc(self.monday)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """The next Monday 00:00 in Stockholm, as a UTC instant (exclusive)."""
         return _midnight_utc(self.monday + timedelta(days=7))
@@ -77,3 +78,13 @@ def weeks_back(value: str | None) -> int:
     except ValueError:
         return DEFAULT_WEEKS_BACK
     return number if number in WEEKS_BACK else DEFAULT_WEEKS_BACK
+
+
+def span(weeks: list[Week]) -> list[Week]:
+    """Every week from the first to the last of `weeks` (sorted), none skipped: what one
+    query covers."""
+    if not weeks:
+        return []
+    first, last = min(weeks), max(weeks)
+    count = (last.monday - first.monday).days // 7 + 1
+    return [Week(first.monday + timedelta(days=7 * i)) for i in range(count)]

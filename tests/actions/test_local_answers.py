@@ -15,7 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.buttons import municipality_buttons
 from actions.knowledge import ActionAnswerTopic
-from actions.offices import ActionOfficeHours, describe_office
+from actions.offices import ActionOfficeHours
+from lotsen.office_text import describe_office
 from lotsen.i18n import t
 from lotsen.knowledge import KnowledgeStore
 from lotsen.municipalities import municipality_ids

@@ -123,3 +123,21 @@ def test_transcript_times_are_stockholm_time_with_the_zone(client: TestClient, b
     page = sara.get(handoff_page(sara)).text
     stamps = re.findall(r"<time>([^<]*)</time>", transcript(page))
     assert stamps and all(re.fullmatch(r"\d{2}:\d{2} CES?T", stamp) for stamp in stamps), stamps
+
+
+def test_brief_reads_only_answers_within_the_handoffs_context(client: TestClient, backends: FakeBackends) -> None:
+    add_account(client, "sara", "staff", LINKOPING)
+    sara = staff_client(client, "sara")
+    backends.replies_for["Hur skaffar jag BankID?"] = [
+        {"custom": protocol.reading("ask_bankid", 0.9)},
+        {"custom": protocol.topic("ask_bankid")},
+        {"text": "OLD ANSWER about BankID"},
+    ]
+    say(client, "bo", "Hur skaffar jag BankID?", language="sv", municipality="linkoping")
+    for filler in ("ett", "två", "tre"):  # more than the few messages before a request the brief may read
+        say(client, "bo", f"Något annat {filler}")
+    say(client, "bo", "/human")
+    page = html.unescape(sara.get(handoff_page(sara)).text)
+    assert "Hur skaffar jag BankID?" not in page and "OLD ANSWER" not in page
+    assert 'class="told"' not in page  # no Swedish answer read from the bank either
+    assert "90 %" not in page.replace("\xa0", " ")  # nor the reading of that question

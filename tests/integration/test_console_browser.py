@@ -71,3 +71,66 @@ def test_staff_claims_replies_and_hands_back_in_a_real_browser(stack: Stack) -> 
             assert user.evaluate("window.__xss") is None
         finally:
             browser.close()
+
+
+# A stand-in for the browser's Notification API that records what the console asked it to
+# show (headless Chromium shows none); installed before the page's own script runs.
+RECORD_NOTIFICATIONS = """
+window.__notes = [];
+window.Notification = function (title, options) { window.__notes.push([title, options.body]); };
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
+
+@pytest.mark.usefixtures("office_open_now")
+def test_console_notices_a_new_wait_and_answers_with_a_phrase(stack: Stack) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing; `make install` installs it")
+    create_staff(stack, "it-olle", "Olle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    base = stack.config.gateway_url
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            staff_context = browser.new_context()
+            staff_context.add_init_script(RECORD_NOTIFICATIONS)
+            staff = staff_context.new_page()
+            staff.goto(base + "/console")
+            staff.fill("input[name=username]", "it-olle")
+            staff.fill("input[name=password]", PASSWORD)
+            staff.click("button[type=submit]")
+            staff.wait_for_function("!document.title.startsWith('(')")  # nobody waits yet
+            assert staff.title() == "Kö – Lotsen"
+            staff.click("#notify")  # opt in: remembered in this browser
+            assert staff.get_attribute("#notify", "aria-pressed") == "true"
+            assert staff.evaluate("localStorage.getItem('lotsen.console.notify')") == "on"
+            staff.reload()  # still on after a reload, and the reload itself does not ring
+            assert staff.get_attribute("#notify", "aria-pressed") == "true"
+
+            user = browser.new_context().new_page()
+            user.goto(base + "/")
+            user.select_option("#language", "en")
+            user.select_option("#municipality", "linkoping")
+            user.fill("#text", "/human")
+            user.press("#text", "Enter")
+            user.get_by_text("You are number").wait_for()
+
+            staff.wait_for_function("document.title === '(1) Kö – Lotsen'", timeout=15_000)
+            staff.wait_for_function("window.__lotsenChimes === 1")  # the sound, made by Web Audio
+            assert staff.evaluate("window.__notes") == [["Någon väntar på en människa", "1 väntar i kön"]]
+
+            staff.get_by_role("link", name="Öppna").first.click()
+            staff.click("#claim")
+            staff.select_option("#phrase", "looking_into_it")
+            staff.get_by_text("I'm looking into it. One moment, please.").wait_for()  # the preview, in English
+            staff.screenshot(path=str(SCREENSHOTS / "console-phrasebook.png"), full_page=True)
+            staff.click("#send-phrase")
+            staff.get_by_text("(skickat på engelska)").wait_for()
+            user.get_by_text("I'm looking into it. One moment, please.").wait_for(timeout=15_000)
+            staff.wait_for_function("!document.title.startsWith('(')")  # taken: nobody waits any more
+            staff.click("#handback")
+        finally:
+            browser.close()
