@@ -134,3 +134,59 @@ def test_console_notices_a_new_wait_and_answers_with_a_phrase(stack: Stack) -> N
             staff.click("#handback")
         finally:
             browser.close()
+
+
+@pytest.mark.usefixtures("office_open_now")
+def test_a_tigrinya_callback_with_an_interpreter_from_request_to_done(stack: Stack) -> None:
+    """Issue 18's path: nobody at Kontakt Linköping speaks Tigrinya; the user is told so in
+    Tigrinya and asks to be called back; staff see "Tolk: tigrinja", answer from the
+    phrasebook (the user reads it in Tigrinya) and mark the callback done."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing; `make install` installs it")
+    from lotsen.i18n import t
+    from lotsen.phrasebook import PhraseContext, render
+
+    create_staff(stack, "it-hanna", "Hanna")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    base = stack.config.gateway_url
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            user = browser.new_context().new_page()
+            user.goto(base + "/")
+            user.select_option("#language", "ti")
+            user.select_option("#municipality", "linkoping")
+            user.fill("#text", "/human")
+            user.press("#text", "Enter")
+            user.get_by_role("button", name=t("ti", "Call me with an interpreter")).click()
+            user.get_by_role("button", name=t("ti", "Cancel")).wait_for()  # the number is asked for
+            user.fill("#text", "070-123 45 67")
+            user.press("#text", "Enter")
+            user.get_by_role("button", name=t("ti", "Any time")).click()
+            user.get_by_text("+46 70 123 45 67").last.wait_for()
+            user.screenshot(path=str(SCREENSHOTS / "callback-user-tigrinya.png"), full_page=True)
+
+            staff = browser.new_context().new_page()
+            staff.goto(base + "/console")
+            staff.fill("input[name=username]", "it-hanna")
+            staff.fill("input[name=password]", PASSWORD)
+            staff.click("button[type=submit]")
+            row = staff.locator("tr.ticket.callback")
+            row.get_by_text("Tolk: tigrinja").wait_for()
+            assert "+46 70 123 45 67" in row.inner_text()
+            row.get_by_role("link", name="Öppna").click()
+            staff.get_by_text("Tolk behövs: tigrinja").wait_for()
+            ticket_page = staff.url
+            staff.select_option("#phrase", "call_interpreter_soon")
+            staff.screenshot(path=str(SCREENSHOTS / "callback-console.png"), full_page=True)
+            staff.click("#send-phrase")
+            in_tigrinya = render("call_interpreter_soon", "ti", PhraseContext())
+            user.get_by_text(in_tigrinya).wait_for(timeout=15_000)  # delivered, in the user's language
+            staff.click("#done")
+            staff.wait_for_url(base + "/console")
+            assert staff.locator("tr.ticket.callback").count() == 0  # done: off the list
+            staff.goto(ticket_page)
+            staff.get_by_text("Klar ").first.wait_for()
+        finally:
+            browser.close()
