@@ -33,6 +33,7 @@ from bot.retention import retention_forever
 from bot.security_headers import SecurityHeaders
 from bot.staff import pages as staff
 from bot.staff import session as staff_session
+from bot.statistics import routes as statistics
 from bot.tasks import stop_tasks
 from lotsen.settings import Settings
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         *staff.ROUTES,
         *editor.ROUTES,
         *console.ROUTES,
+        *statistics.ROUTES,
         assets.ROUTE,
     ]
     secret = str(settings.secret_key) if settings.secret_key else secrets.token_urlsafe(32)

@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db import Conversation, Database
+from bot.statistics.rollup import freeze_closed_weeks
 from lotsen.settings import settings_or_exit
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,13 @@ def _prune_tracker(tracker_url: str, cutoff: datetime, senders: list[str]) -> in
 
 
 async def apply_retention(db: Database, tracker_url: str | None, days: int, now: datetime | None = None) -> Removed:
+    """Delete conversations silent for `days` (and their tracker events); first, the
+    statistics keep every finished week as totals, so the municipality's figures outlive
+    the conversations they count (bot/statistics/rollup.py: counts only, no text or ids)."""
+    try:
+        await freeze_closed_weeks(db, now or datetime.now(timezone.utc))
+    except Exception:
+        log.exception("retention: the statistics of finished weeks could not be saved")
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
     silent = Conversation.last_message_at < cutoff
     async with db.sessions() as session:

@@ -287,12 +287,14 @@ def run_backend(backend: str, async_url: str, sync_url: str, args: argparse.Name
     return timings
 
 
-def markdown(results: list[Timings], args: argparse.Namespace, now: datetime) -> str:
+def markdown(results: list[Timings], args: argparse.Namespace, now: datetime, load: tuple[float, float]) -> str:
     lines = [
         "# Statistics page benchmark",
         "",
         f"Run {now:%Y-%m-%d %H:%M} UTC on {platform.system()} {platform.machine()}, {os.cpu_count()} CPU(s), "
-        f"Python {platform.python_version()} (`scripts/bench_statistics.py`; median of {args.repeat} runs each).",
+        f"Python {platform.python_version()} (`scripts/bench_statistics.py`; median of {args.repeat} runs each); "
+        f"load average {load[0]:.1f} at the start and {load[1]:.1f} at the end (other work on the machine slows "
+        "every figure alike).",
         f"Data: {args.conversations:,} conversations with {args.messages_per} messages each over {args.span_weeks} "
         "weeks, five municipalities and none, eight languages and none, 30 % Telegram; 8 % ask for a person, "
         "3 % leave a message or ask for a callback, 15 % of topic answers get a 👍/👎. Indexes and tables from "
@@ -343,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="fill this SQLite file and keep it (it must not exist)")
     args = parser.parse_args(argv)
     now = datetime.now(timezone.utc)
+    load_before = os.getloadavg()[0]
     results = []
     with tempfile.TemporaryDirectory(prefix="lotsen-bench-statistics-") as directory:
         path = args.keep or Path(directory) / "gateway.db"
@@ -350,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     if server := os.environ.get("LOTSEN_BENCH_PG_URL"):
         with postgres_database(server) as (async_url, sync_url):
             results.append(run_backend("PostgreSQL", async_url, sync_url, args, now))
-    args.out.write_text(markdown(results, args, now), encoding="utf-8")
+    args.out.write_text(markdown(results, args, now, (load_before, os.getloadavg()[0])), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 

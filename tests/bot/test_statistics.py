@@ -319,6 +319,15 @@ async def test_finished_weeks_are_kept_after_retention_deletes_the_conversations
     assert after.amounts[(W13, "linkoping")] == live.amounts[(W13, "linkoping")]
     assert after.amounts.get((W14, "linkoping")) is None  # counted live: gone with the conversations
     assert await rollup.freeze(seeded_db, [weeks()[W13]]) == 0  # already kept; a second gateway gives way
+    bastad = await rollup.tallies(seeded_db, weeks(), frozenset({"bastad"}), NOW)
+    assert bastad.municipalities() == {"bastad"}
+    assert bastad.amounts[(W13, "bastad")]["conversations"] == Count(2, 2)
+
+
+async def test_the_daily_run_keeps_every_finished_week_once(seeded_db: Database) -> None:
+    assert await rollup.freeze_closed_weeks(seeded_db, NOW) == 52  # 53 weeks back, the current one not over
+    assert await rollup.freeze_closed_weeks(seeded_db, NOW) == 0
+    assert await rollup.freeze_closed_weeks(seeded_db, NOW + timedelta(days=5)) == 1  # week 14 is over now
 
 
 # --- feedback ------------------------------------------------------------------------------
