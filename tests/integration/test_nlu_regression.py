@@ -19,9 +19,12 @@ from lotsen.stack import Stack
 
 pytestmark = pytest.mark.integration
 
-ACCURACY_FLOOR = 0.70  # per language, all intents
-OFF_TOPIC_ANSWERED_CEILING = 0.25  # off-topic messages answered with a topic (target ≤ 0.10)
-EMERGENCY_FLOOR = 0.85  # over all languages (target 1.00: see reports/nlu)
+# Floors under what the cascade model holds (issue 16, measured 2026-12-02: accuracy 0.90–1.00
+# per language, emergencies 0.98, off-topic answered 4 %; safety sets: acute emergencies
+# 0.95–1.00 per language, near-domain answered 0–9 %), with a margin for retraining noise.
+ACCURACY_FLOOR = 0.80  # per language, all intents
+OFF_TOPIC_ANSWERED_CEILING = 0.12  # off-topic messages answered with a topic (target ≤ 0.10)
+EMERGENCY_FLOOR = 0.93  # over all languages (target 1.00: see reports/nlu)
 REJECTED = {"out_of_scope", "nlu_fallback"}
 
 
@@ -79,7 +82,7 @@ def gets_112(parsed: dict[str, Any]) -> bool:
 
 
 SAFETY_DIR = ROOT / "evaluation" / "data" / "safety"
-ACUTE_RECALL_FLOOR = 0.95  # per language; the held-out figure in reports/nlu is the target (1.00)
+ACUTE_RECALL_FLOOR = 0.90  # per language (one miss in 22 below today's worst); the target is 1.00
 NEAR_DOMAIN_ANSWERED_CEILING = 0.15  # per language; target ≤ 0.05 confident wrong
 
 
