@@ -16,10 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.buttons import municipality_buttons
 from actions.knowledge import ActionAnswerTopic
 from actions.offices import ActionOfficeHours
-from lotsen.office_text import describe_office
 from lotsen.i18n import t
 from lotsen.knowledge import KnowledgeStore
 from lotsen.municipalities import municipality_ids
+from lotsen.office_text import describe_office
 from lotsen.paths import KNOWLEDGE_DIR
 from lotsen.topics import TOPIC_TITLES
 from tests.helpers.trackers import tracker_for
