@@ -191,6 +191,11 @@ class CascadeIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         texts = [str(m.get(TEXT) or "") for m in messages]
         wanted = [i for i, text in enumerate(texts) if text and not text.startswith("/")]
+        for index in set(range(len(messages))) - set(wanted):
+            # A button payload names its intent (RegexMessageHandler sets it at the end) and
+            # an empty text has none; later components still expect the keys to exist.
+            messages[index].set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+            messages[index].set(INTENT_RANKING_KEY, [], add_to_output=True)
         if not wanted or self.sparse_weights is None:
             return messages
         probabilities, used, similarity = self.predict([texts[i] for i in wanted])

@@ -18,7 +18,6 @@ Screenshots go to reports/screenshots/.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -163,7 +162,7 @@ def test_arabic_answer_right_to_left_collapsed_then_a_reload_keeps_history_and_t
         ask(page, question)
         answer = first_answer(page)
         text = answer.inner_text()
-        assert text.startswith("BankID") and re.search(r"[\u0600-\u06FF]", text)  # Latin first, Arabic answer
+        assert text.startswith("للحصول") and "BankID" in text  # an Arabic answer with Latin runs inside
         assert answer.get_attribute("dir") == "rtl" and answer.get_attribute("lang") == "ar"
         assert answer.evaluate("e => getComputedStyle(e).direction") == "rtl"
         assert answer.locator("bdi").first.inner_text() == "BankID"
