@@ -123,7 +123,10 @@ class EmergencyGuard(GraphComponent):
             # Clearly another topic ("urgent dentist"): its answer follows the 112 line.
             message.set(INTENT, {"name": best["name"], "confidence": best["confidence"]}, add_to_output=True)
             return
-        if term or model_p >= self.override_confidence or intent.get("name") == "nlu_fallback":
+        # A weak model signal on a message it did not understand keeps "did not understand"
+        # after the 112 line (gibberish in Latin letters looks a little like the Latin-script
+        # emergencies it learned); a lexicon term or a strong signal answers the emergency.
+        if term or model_p >= self.override_confidence:
             message.set(INTENT, {"name": self.intent, "confidence": 1.0}, add_to_output=True)
             others = [r for r in ranking if r.get("name") != self.intent]
             message.set(INTENT_RANKING_KEY, [{"name": self.intent, "confidence": 1.0}, *others], add_to_output=True)
