@@ -27,6 +27,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stored import runs, write_run  # noqa: E402  (a sibling script)
 
 REJECTED = {"out_of_scope", "nlu_fallback"}
 EMERGENCY = "ask_emergency"
@@ -240,15 +243,14 @@ def main() -> int:
 
     out = ROOT / args.out
     if args.rescore:
-        for path in sorted(out.glob("*.json")):
-            report = json.loads(path.read_text(encoding="utf-8"))
+        for name, report in runs(out).items():
             if "held_out_predictions" in report:
                 report["held_out"] = scores(report["held_out_predictions"])
                 if report.get("safety_predictions"):
                     report["safety"] = safety_scores(report["safety_predictions"])
                 if report.get("cv_predictions"):
                     report["cross_validation"] = scores(report["cv_predictions"])
-                path.write_text(json.dumps(report, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+                write_run(out / f"{name}.json", report)
         return 0
     out.mkdir(parents=True, exist_ok=True)
     examples = load_examples(ROOT / "data" / "nlu")
@@ -282,9 +284,7 @@ def main() -> int:
             "safety_predictions": safety_predictions,
             "cv_predictions": cv_predictions,
         }
-        (out / f"{name}.json").write_text(
-            json.dumps(report, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-        )
+        write_run(out / f"{name}.json", report)
         confusion_image(held_predictions, out / f"confusion_{name}.png", f"{name}: held-out intents, all languages")
         print(f"[{name}] done in {seconds:.0f} s per training; wrote {out / f'{name}.json'}", flush=True)
     return 0

@@ -1,6 +1,6 @@
 """Write reports/nlu/README.md from the evaluation results (`make evaluate`, last step).
 
-Reads reports/nlu/<pipeline>.json (nlu_eval.py) and langid.json (langid_eval.py). Also
+Reads reports/nlu/<pipeline>.json with its predictions (nlu_eval.py, stored.py) and langid.json (langid_eval.py). Also
 replays the stored intent rankings at other fallback thresholds, so the threshold in
 config.yml is a measured choice, not a guess.
 """
@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from calibration import diagram, ece, encoder_share  # noqa: E402  (a sibling script)
+from stored import runs  # noqa: E402
 
 OUT = ROOT / "reports" / "nlu"
 REJECTED = {"out_of_scope", "nlu_fallback"}
@@ -173,9 +174,9 @@ def calibration_section(reports: dict[str, Any]) -> list[str]:
 
 
 def main() -> int:
-    reports = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(OUT.glob("*.json"))}
-    langid = reports.pop("langid", None)
-    reports.pop("split", None)
+    reports = runs(OUT)
+    langid_path = OUT / "langid.json"
+    langid = json.loads(langid_path.read_text(encoding="utf-8")) if langid_path.exists() else None
     if not reports:
         print("no evaluation results in reports/nlu; run `make evaluate`", file=sys.stderr)
         return 1
