@@ -28,7 +28,7 @@ from bot.handoff import notices
 from bot.handoff.languages import needs_interpreter
 from bot.handoff.states import Event
 from lotsen.i18n import t
-from lotsen.knowledge import KnowledgeStore, Office
+from lotsen.knowledge import Office
 from lotsen.languages import languages
 from lotsen.office_hours import STOCKHOLM, Schedule
 
@@ -158,27 +158,24 @@ class Callbacks:
     def __init__(
         self,
         db: Database,
-        store: KnowledgeStore,
+        office_for: Callable[[str | None], Office | None],
         broker: Broker,
         move: Callable[[Conversation, Event], object],
         mirror: Callable[[Conversation, Conversation], None],
         clock: Callable[[], datetime],
     ) -> None:
         self.db = db
-        self.store = store
+        self.office_for = office_for
         self.broker = broker
         self.move = move
         self.mirror = mirror
         self.clock = clock
 
-    def _office(self, conversation: Conversation) -> Office | None:
-        return self.store.get().handoff_office(conversation.municipality)
-
     async def start(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
         """`/callback`: ask for the number (or which municipality first)."""
         if conversation.municipality is None:
             return [notices.which_municipality(language)]
-        office = self._office(conversation)
+        office = self.office_for(conversation.municipality)
         if office is None or Schedule.phone(office) is None:
             return [notices.no_staff_chat(language)]
         await self._step(conversation, Event.CALLBACK)
@@ -205,7 +202,7 @@ class Callbacks:
         phone = parse_phone(text)
         if phone is None:
             return [notices.phone_not_understood(language)]
-        office = self._office(conversation)
+        office = self.office_for(conversation.municipality)
         interpreter = language if office is not None and needs_interpreter(office, language) else None
         async with self.db.sessions() as session:
             stored = await session.get(Conversation, conversation.id)

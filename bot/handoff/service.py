@@ -74,7 +74,8 @@ class HandoffService:
         self.flood = flood
         self.queue_cap = queue_cap
         self.clock = clock
-        self.callbacks = Callbacks(db, store, broker, move, mirror, lambda: self.clock())  # tests swap the clock
+        # The lambda reads the clock at each call: tests swap `self.clock`.
+        self.callbacks = Callbacks(db, self.office_for, broker, move, mirror, lambda: self.clock())
 
     def office_for(self, municipality: str | None) -> Office | None:
         return self.store.get().handoff_office(municipality)

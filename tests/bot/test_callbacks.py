@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.db import Conversation, Handoff, Ticket
@@ -22,7 +21,7 @@ from lotsen.knowledge import KnowledgeStore
 from lotsen.languages import languages
 from lotsen.privacy import mask_personal_data
 from tests.helpers.fake_backends import FakeBackends
-from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, STOCKHOLM, Clock, handoff_client, say
+from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, STOCKHOLM, Clock, handoff_client, rows, say
 
 STAFF_LANGUAGES = {"sv", "en"}  # every handoff office in the bank lists these
 OTHERS = [code for code in languages() if code not in STAFF_LANGUAGES]
@@ -36,14 +35,6 @@ def clock() -> Clock:
 @pytest.fixture
 def client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, clock: Clock) -> Iterator[TestClient]:
     yield from handoff_client(tmp_path, knowledge_dir, backends, clock)
-
-
-def rows(client: TestClient, model: Any) -> list[Any]:
-    async def query() -> list[Any]:
-        async with client.app.state.db.sessions() as session:  # type: ignore[attr-defined]
-            return list(await session.scalars(select(model)))
-
-    return client.portal.call(query)  # type: ignore[union-attr]
 
 
 def payloads(reply: dict[str, Any]) -> list[str]:

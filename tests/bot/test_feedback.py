@@ -6,31 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.db import Conversation, Feedback
 from lotsen import protocol
 from lotsen.i18n import t
 from tests.helpers.fake_backends import FakeBackends
-from tests.helpers.handoff import MONDAY_MORNING, Clock, handoff_client, say
+from tests.helpers.handoff import MONDAY_MORNING, Clock, handoff_client, rows, say
 from tests.helpers.staff import add_account, sign_in
 
 
 @pytest.fixture
 def client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends) -> Iterator[TestClient]:
     yield from handoff_client(tmp_path, knowledge_dir, backends, Clock(MONDAY_MORNING))
-
-
-def rows(client: TestClient, model: Any) -> list[Any]:
-    async def query() -> list[Any]:
-        async with client.app.state.db.sessions() as session:  # type: ignore[attr-defined]
-            return list(await session.scalars(select(model).order_by(model.id)))
-
-    return client.portal.call(query)  # type: ignore[union-attr]
 
 
 def test_thumbs_up_is_counted_and_thanked(client: TestClient, backends: FakeBackends) -> None:

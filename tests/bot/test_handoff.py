@@ -7,16 +7,14 @@ import contextlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.db import Conversation, Handoff, Ticket
 from tests.helpers.chat import auth, tokens_of
 from tests.helpers.fake_backends import FakeBackends
-from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, STOCKHOLM, Clock, handoff_client, say
+from tests.helpers.handoff import MONDAY_MORNING, SATURDAY, STOCKHOLM, Clock, handoff_client, rows, say
 
 
 @pytest.fixture
@@ -27,14 +25,6 @@ def clock() -> Clock:
 @pytest.fixture
 def client(tmp_path: Path, knowledge_dir: Path, backends: FakeBackends, clock: Clock) -> Iterator[TestClient]:
     yield from handoff_client(tmp_path, knowledge_dir, backends, clock)
-
-
-def rows(client: TestClient, model: Any) -> list[Any]:
-    async def query() -> list[Any]:
-        async with client.app.state.db.sessions() as session:  # type: ignore[attr-defined]
-            return list(await session.scalars(select(model)))
-
-    return client.portal.call(query)  # type: ignore[union-attr]
 
 
 def test_open_office_puts_the_user_in_the_queue_and_messages_wait_for_staff(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.app import create_app
@@ -51,3 +52,13 @@ def say(client: TestClient, sender: str, text: str, **metadata: str) -> dict[str
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def rows(client: TestClient, model: Any) -> list[Any]:
+    """Every row of `model` in the running app's database, oldest first."""
+
+    async def query() -> list[Any]:
+        async with client.app.state.db.sessions() as session:  # type: ignore[attr-defined]
+            return list(await session.scalars(select(model).order_by(model.id)))
+
+    return client.portal.call(query)  # type: ignore[union-attr]
