@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,14 @@ pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var" / "test-artifacts"
 XSS = '<img src=x onerror="window.__xss = 1">'
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign in to the console on `page` as a staff member made by `create_staff`."""
+    page.goto(base + "/console")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
 
 
 @pytest.mark.usefixtures("office_open_now")
@@ -47,10 +56,7 @@ def test_staff_claims_replies_and_hands_back_in_a_real_browser(stack: Stack) -> 
             user.press("#text", "Enter")
 
             staff = browser.new_context().new_page()
-            staff.goto(base + "/console")
-            staff.fill("input[name=username]", "it-sara")
-            staff.fill("input[name=password]", PASSWORD)
-            staff.click("button[type=submit]")
+            sign_in(staff, base, "it-sara")
             staff.get_by_role("link", name="Öppna").first.click()
             staff.get_by_text(XSS).wait_for()  # shown as text …
             assert staff.evaluate("window.__xss") is None  # … and never run
@@ -98,10 +104,7 @@ def test_console_notices_a_new_wait_and_answers_with_a_phrase(stack: Stack) -> N
             staff_context = browser.new_context()
             staff_context.add_init_script(RECORD_NOTIFICATIONS)
             staff = staff_context.new_page()
-            staff.goto(base + "/console")
-            staff.fill("input[name=username]", "it-olle")
-            staff.fill("input[name=password]", PASSWORD)
-            staff.click("button[type=submit]")
+            sign_in(staff, base, "it-olle")
             staff.wait_for_function("!document.title.startsWith('(')")  # nobody waits yet
             assert staff.title() == "Kö – Lotsen"
             staff.click("#notify")  # opt in: remembered in this browser
@@ -168,10 +171,7 @@ def test_a_tigrinya_callback_with_an_interpreter_from_request_to_done(stack: Sta
             user.screenshot(path=str(SCREENSHOTS / "callback-user-tigrinya.png"), full_page=True)
 
             staff = browser.new_context().new_page()
-            staff.goto(base + "/console")
-            staff.fill("input[name=username]", "it-hanna")
-            staff.fill("input[name=password]", PASSWORD)
-            staff.click("button[type=submit]")
+            sign_in(staff, base, "it-hanna")
             row = staff.locator("tr.ticket.callback")
             row.get_by_text("Tolk: tigrinja").wait_for()
             assert "+46 70 123 45 67" in row.inner_text()
