@@ -26,10 +26,11 @@ help: ## List the targets
 install: $(APP_VENV)/.installed $(RASA_VENV)/.installed $(MO_FILES) ## Build both environments from the pinned locks, and Chromium for browser tests (no-op when up to date)
 	@scripts/ensure-chromium.sh
 
-$(APP_VENV)/.installed: requirements/app.in requirements/app.lock
+$(APP_VENV)/.installed: requirements/app.in requirements/app.lock requirements/profile.txt
 	@PY=$$(scripts/find-python310.sh) && echo "app environment: $$PY" && \
 	  { [ -x $(APP_PY) ] || $$PY -m venv $(APP_VENV); }
 	@set -o pipefail; $(APP_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.in -c requirements/app.lock $(PIP_FILTER)
+	@set -o pipefail; $(APP_VENV)/bin/pip install $(PIP_FLAGS) --no-deps --require-hashes -r requirements/profile.txt $(PIP_FILTER)
 	@$(APP_PY) -c "import rasa_sdk, starlette, babel, lingua" && touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock requirements/rasa-encoder.txt

@@ -73,6 +73,8 @@ class StackConfig:
     extra_rasa_ports: list[int] = field(default_factory=list)
     extra_gateway_ports: list[int] = field(default_factory=list)
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
+    # Whose code runs: this checkout, or a reference build in a worktree (`make bench --before`).
+    root: Path = ROOT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -220,7 +222,7 @@ class Stack:
             # that kept ~65 MB of freed memory resident (make bench: 628 → 562 MB RSS).
             "MALLOC_ARENA_MAX": "2",
         }
-        base = {**defaults, **os.environ, "PYTHONUNBUFFERED": "1", **c.extra_env}
+        base = {**defaults, **os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(c.root), **c.extra_env}
         rasa_env = {
             **base,
             "RASA_TELEMETRY_ENABLED": "false",
@@ -270,7 +272,7 @@ class Stack:
         if log is None:
             log = self.logs[name] = ProcessLog(name, self.log_dir, self.config.log_retention_days, self.echo)
         process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            argv, cwd=self.config.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_die_with_parent,
         )  # fmt: skip
         pump = threading.Thread(target=_pump, args=(process, log), name=f"log-{name}", daemon=True)

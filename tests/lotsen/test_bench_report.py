@@ -47,9 +47,12 @@ def test_report_shows_ratios_and_which_targets_are_missed() -> None:
         }
     )
     assert "| 1 | 100 | 20.0 (0.80×) | 60.0 (1.50×)" in report
-    assert "one user p50 ≤ 50 ms: **missed** (measured 60.0)" in report
-    assert "≥ 100 msg/s at 50 conversations: met (measured 120.0)" in report
-    assert "whole stack ≤ 1.5 GB RSS: met (measured 1460)" in report
+    assert "one user p50 ≤ 40 ms: **missed** (measured 60.0)" in report
+    assert "≥ 57 msg/s at 50 conversations (2× the issue's 28.5): met (measured 120.0)" in report
+    assert "p95 at 50 conversations ≤ 1.5× Rasa-direct's: met (measured 1.33×)" in report
+    assert "whole stack ≤ 1,200 MB RSS: **missed** (measured 1460)" in report
+    assert "start-up to healthy ≤ 20 s: met (measured 14.0)" in report
+    assert "CPU per message through the gateway ≤ 20 ms (worst level): **missed** (measured None)" in report
 
 
 def test_report_puts_the_default_pipeline_beside_ours_with_ratios() -> None:
@@ -128,3 +131,37 @@ def test_cpu_per_message_is_read_from_proc_and_reported() -> None:
         }
     )
     assert "2 cores can serve at most ~75 messages/s" in two_cores and "would need 2.6 cores" in two_cores
+
+
+def test_report_puts_the_reference_build_before_this_one_with_ratios() -> None:
+    def cpu(lvl: dict[str, object], **per_process: float) -> dict[str, object]:
+        return {**lvl, "cpu_ms_per_message": per_process}
+
+    now = {
+        "levels": [
+            cpu(level("gateway", 50, 60.0, 700.0, 900.0), rasa=12.0, gateway=4.0, actions=1.0),
+            level("rasa", 50, 70.0, 650.0, 800.0),
+        ],
+        "rss_mb": {"rasa": 600.0, "gateway": 300.0, "actions": 70.0},
+        "startup_s": 8.0,
+        "training_s": None,
+    }
+    before = {
+        "ref": "v1",
+        "commit": "5ae2f25aaaaaaaaaaaa",
+        "levels": [
+            cpu(level("gateway", 50, 30.0, 1400.0, 3600.0), rasa=36.0, gateway=14.0, actions=1.5),
+            level("rasa", 50, 40.0, 1200.0, 1600.0),
+        ],
+        "rss_mb": {"rasa": 650.0, "gateway": 580.0, "actions": 75.0},
+        "startup_s": 6.0,
+    }
+    report = render({"when": "now", "machine": "m", "seconds_per_level": 10, **now, "before": before})
+    assert "`v1` (5ae2f25aaa) → this checkout" in report
+    row = "| gateway | 50 | 30.0 / 60.0 | 2.00× | 1400.0 / 700.0 | 0.50× | 3600.0 / 900.0 | 0.25×"
+    row += " | 51.5 / 17.0 | 0.33× |"
+    assert row in report
+    assert "| gateway | 50 | 14.0 | 4.0 | 0.29× |" in report
+    assert "| whole stack RSS MB | 1305 | 970 | 0.74× |" in report
+    assert "CPU per message through the gateway ≤ 20 ms (worst level): met (measured 17.0)" in report
+    assert "p95 at 50 conversations ≤ 1.5× Rasa-direct's: met (measured 1.12×)" in report
