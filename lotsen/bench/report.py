@@ -222,8 +222,8 @@ def _profile_lines(build: str, profiled: dict[str, Any]) -> list[str]:
 def _profile_section(results: dict[str, Any]) -> list[str]:
     """The py-spy pass: flame graphs beside the report, top costs in it."""
     builds = [(label, r.get("profile")) for label, r in (("after", results), ("before", results.get("before") or {}))]
-    builds = [(label, p) for label, p in builds if p]
-    if not builds:
+    present = [(label, p) for label, p in builds if p]
+    if not present:
         return []
     names = "after" if results.get("before") else "now"
     lines = [
@@ -233,7 +233,7 @@ def _profile_section(results: dict[str, Any]) -> list[str]:
         f"{', before' if results.get('before') else ''}). No figure above was taken while a sampler ran.",
         "",
     ]
-    for label, profiled in builds:
+    for label, profiled in present:
         lines += _profile_lines(label if results.get("before") else "now", profiled)
     return lines
 
@@ -248,7 +248,7 @@ def _checks(results: dict[str, Any]) -> list[tuple[str, bool, Any]]:
         ("CPU per message through the gateway ≤ 20 ms (worst level)", cpu is not None and cpu <= 20.0, cpu),
         (
             "≥ 57 msg/s at 50 conversations (2× the issue's 28.5)",
-            bool(at50) and at50["throughput"] >= TARGETS["throughput_at_50"],
+            at50 is not None and at50["throughput"] >= TARGETS["throughput_at_50"],
             at50 and at50["throughput"],
         ),
         (
@@ -258,7 +258,7 @@ def _checks(results: dict[str, Any]) -> list[tuple[str, bool, Any]]:
         ),
         (
             "one user p50 ≤ 40 ms",
-            bool(single) and single["p50_ms"] <= TARGETS["single_user_p50_ms"],
+            single is not None and single["p50_ms"] <= TARGETS["single_user_p50_ms"],
             single and single["p50_ms"],
         ),
         ("whole stack ≤ 1,200 MB RSS", rss <= TARGETS["stack_rss_mb"], round(rss)),
