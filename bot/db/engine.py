@@ -39,7 +39,9 @@ class Database:
     """Engine and session factory; `create()` makes the tables on first start."""
 
     def __init__(self, url: str) -> None:
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        # A pre-ping finds a PostgreSQL connection the server dropped; a SQLite file cannot
+        # drop one, and the ping was an extra round trip through aiosqlite's thread per session.
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy import update
 
 from bot.channels.base import DeliveryFailedError, IncomingMessage, OutputChannel, Reply
-from bot.db import Conversation, Database, Message
+from bot.db import Conversation, Database, Message, utcnow
 from bot.dbretry import retry_on_disconnect
 from bot.outbox import Outbox
 from bot.pipeline.record import Recorder
@@ -43,9 +46,15 @@ class Pipeline:
 
     async def handle(self, incoming: IncomingMessage) -> Reply:
         turn = await self.recorder.record(incoming)
-        for step in self.steps:
-            if await step(turn):
-                break
+        try:
+            for step in self.steps:
+                if await step(turn):
+                    break
+        except Exception:
+            # A failing step must not lose the message: store it, then fail as before.
+            if turn.message_id is None and not turn.erased:
+                await turn.stored_message_id()
+            raise
         if await self.store(turn):
             await self.outbox.announce(turn.conversation.id)
         elif turn.erased:
@@ -70,22 +79,27 @@ class Pipeline:
 
     @retry_on_disconnect
     async def store(self, turn: Turn) -> bool:
-        """Conversation changes, the unanswered mark and the replies, in one transaction.
-        Returns whether replies went to the outbox (the channel is pushed to)."""
-        if turn.erased or not (turn.changes or turn.unanswered or turn.replies):
+        """The user's message (unless a step stored it already), the conversation's changes,
+        the unanswered mark and the replies, in one transaction, without reading anything
+        first. Returns whether replies went to the outbox (the channel is pushed to)."""
+        if turn.erased or not (turn.message_id is None or turn.changes or turn.unanswered or turn.replies):
             return False
         push = self._pushed(turn.conversation.channel)
+        conversation = turn.conversation
         async with self.db.sessions() as session:
-            conversation = await session.get(Conversation, turn.conversation.id)
-            if conversation is None:  # erased meanwhile (e.g. from another device)
+            values = {**turn.changes, "last_message_at": utcnow()}
+            row = update(Conversation).where(Conversation.id == conversation.id)
+            changed = await session.execute(row.values(values))
+            if not changed.rowcount:  # type: ignore[attr-defined]  # erased meanwhile (e.g. from another device)
                 return False
-            for name, value in turn.changes.items():
-                setattr(conversation, name, value)
             reading = turn.directives.reading
-            if (turn.unanswered or reading) and (message := await session.get(Message, turn.message_id)) is not None:
-                message.unanswered = turn.unanswered or message.unanswered
-                if reading:
-                    message.intent, message.confidence = reading
+            marks: dict[str, Any] = {"unanswered": turn.unanswered} if turn.unanswered else {}
+            if reading:
+                marks["intent"], marks["confidence"] = reading
+            if turn.message_id is None:  # added first: its id is below the replies'
+                session.add(Message(conversation_id=conversation.id, author="user", text=turn.incoming.text, **marks))
+            elif marks:
+                await session.execute(update(Message).where(Message.id == turn.message_id).values(**marks))
             stored = await store_messages(session, conversation, turn.author, turn.replies, push=push)
             if turn.author == "bot" and turn.directives.topic and stored:
                 stored[0].topic = turn.directives.topic  # the brief reads this answer in Swedish

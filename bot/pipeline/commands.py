@@ -74,6 +74,7 @@ class Commands:
             return False
         if turn.conversation.mode != "bot" and not command.during_handoff:
             return False
+        await turn.stored_message_id()  # commands are rare; some point at the message
         return await command.handler(turn)
 
     async def start(self, turn: Turn) -> bool:

@@ -1,4 +1,10 @@
-"""Step one: store the message before anything can fail, and settle the language.
+"""Step one: read the conversation, prove the sender, and settle the language.
+
+A new conversation and its first message are stored at once (two first messages may
+race to create it). Otherwise nothing is written here: the message, the conversation's
+changes and the answer are written together by the pipeline's `store` (one transaction
+per turn), or earlier by `persist` when a step needs the message stored (a request for
+a person, a message to staff), or when the turn fails (`Pipeline.handle`).
 
 This is the one place the conversation's language is decided: an explicit choice (a
 language button, the widget's picker) switches at once; a channel's hint counts while
@@ -8,6 +14,9 @@ bot/language.py decide. Payloads and commands are never language-detected.
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.base import AccessDeniedError, IncomingMessage
@@ -45,13 +54,20 @@ class Recorder:
                     state = next_language_state(
                         conversation.language, conversation.pending_language, detection, chosen, list(incoming.hints)
                     )
-                    conversation.language, conversation.pending_language = state.language, state.pending
+                    changes: dict[str, Any] = {"language": state.language, "pending_language": state.pending}
                     if incoming.municipality:
-                        conversation.municipality = incoming.municipality
-                    conversation.last_message_at = utcnow()
-                    message = Message(conversation_id=conversation.id, author="user", text=incoming.text)
-                    session.add(message)
-                    await session.commit()
+                        changes["municipality"] = incoming.municipality
+                    for name, value in changes.items():
+                        setattr(conversation, name, value)
+                    message_id = None
+                    if created:
+                        conversation.last_message_at = utcnow()
+                        message = Message(conversation_id=conversation.id, author="user", text=incoming.text)
+                        session.add(message)
+                        await session.commit()
+                        message_id = message.id
+                    else:
+                        session.expunge(conversation)  # read only: the changes are stored with the answer
                 except IntegrityError:
                     await session.rollback()
                     if attempt:
@@ -59,10 +75,27 @@ class Recorder:
                     continue
             emergency = not shaped and self.lexicon.emergency_match(incoming.text) is not None
             language = state.language or self.default_language
-            turn = Turn(incoming, conversation, language, state, message.id, payload, emergency)
+            turn = Turn(incoming, conversation, language, state, message_id, payload, emergency)
             turn.issued_token = issued
+            turn.persist = self.persist
+            if not created:
+                turn.changes.update(changes)
             return turn
         raise AssertionError("unreachable")
+
+    @retry_on_disconnect
+    async def persist(self, turn: Turn) -> int:
+        """Store the user's message and the conversation's changes so far, now."""
+        async with self.db.sessions() as session:
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == turn.conversation.id)
+                .values(**turn.changes, last_message_at=utcnow())
+            )
+            message = Message(conversation_id=turn.conversation.id, author="user", text=turn.incoming.text)
+            session.add(message)
+            await session.commit()
+            return message.id
 
     @staticmethod
     def _prove(incoming: IncomingMessage, conversation: Conversation, created: bool) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from bot.backends import ActionServerClient, BackendUnavailableError, RasaClient
 from bot.channels.base import Button, OutgoingMessage
@@ -55,6 +55,9 @@ class Gate:
 
     async def __call__(self, turn: Turn) -> bool:
         conversation = turn.conversation
+        plain = conversation.mode == "bot" and conversation.callback_step is None
+        if not plain or conversation.feedback_pending is not None or conversation.leaving_message:
+            await turn.stored_message_id()  # staff see it live; a ticket or a feedback reason points at it
         if expired := await self.handoff.expire_if_unclaimed(conversation, turn.language):
             return turn.say(expired)
         if conversation.mode != "bot":
@@ -134,11 +137,11 @@ class FollowDirectives:
             turn.change(topic=directives.topic)
         turn.unanswered = directives.unanswered
         if directives.handoff:
-            turn.replies = await self.handoff.request(turn.conversation, turn.language, "asked", turn.message_id)
+            message_id = await turn.stored_message_id()  # the queue entry points at it
+            turn.replies = await self.handoff.request(turn.conversation, turn.language, "asked", message_id)
         elif directives.not_understood and self.handoff.enabled and await self._failed_before(turn):
-            turn.replies += await self.handoff.request(
-                turn.conversation, turn.language, "not_understood", turn.message_id
-            )
+            message_id = await turn.stored_message_id()
+            turn.replies += await self.handoff.request(turn.conversation, turn.language, "not_understood", message_id)
         return True
 
     async def _failed_before(self, turn: Turn) -> bool:
@@ -149,7 +152,8 @@ class FollowDirectives:
                 .where(
                     Message.conversation_id == turn.conversation.id,
                     Message.author == "user",
-                    Message.id < turn.message_id,
+                    # Not stored yet (stored with the answer): the last stored one is the previous.
+                    Message.id < turn.message_id if turn.message_id is not None else true(),
                 )
                 .order_by(Message.id.desc())
                 .limit(1)

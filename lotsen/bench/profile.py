@@ -4,7 +4,8 @@ py-spy (requirements/profile.txt) samples each process from outside, without cha
 its code: one sampler writes the flame graph (SVG, committed under reports/profiles/),
 a second one at the same time writes the collapsed stacks that `top_costs` reads, so
 the figures in reports/bench.md come from the same run as the pictures. Idle threads
-(waiting on a socket or a lock) are not sampled, so the shares are shares of CPU.
+(waiting on a socket or a lock) are not sampled, so the shares are shares of CPU (see
+GIL_ONLY for the two processes whose waiting threads py-spy mistakes for busy ones).
 
 The profiling pass runs after the measured levels: a sampler costs the process a little,
 and no throughput or latency figure is taken while one is attached.
@@ -24,6 +25,10 @@ from lotsen.paths import APP_VENV
 
 PY_SPY = APP_VENV / "bin" / "py-spy"
 SAMPLES_PER_SECOND = 97  # not a divisor of anything periodic in the stack
+# The gateway's and action server's pool threads (aiosqlite's, the executor's) wait in
+# ways py-spy counts as running, so those two are sampled only while holding the GIL
+# (their work is Python). Rasa is sampled whole: the encoder's C code releases the GIL.
+GIL_ONLY = ("gateway", "actions")
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -64,6 +69,8 @@ def start(pids: dict[str, int], out_dir: Path, label: str, seconds: float) -> li
         svg, raw = out_dir / f"{label}-{name}.svg", scratch / f"{label}-{name}.txt"
         common = ["record", "--pid", str(pid), "--duration", str(round(seconds)), "--rate", str(SAMPLES_PER_SECOND)]
         common += ["--nonblocking", "--subprocesses"]
+        if name.split("-")[0] in GIL_ONLY:
+            common.append("--gil")
         processes = [
             subprocess.Popen(
                 [str(PY_SPY), *common, "--format", "flamegraph", "-o", str(svg)],

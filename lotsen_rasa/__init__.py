@@ -1,0 +1,1 @@
+"""Rasa-server extensions that are not part of the trained model (endpoints.yml loads them)."""
