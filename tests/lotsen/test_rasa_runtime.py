@@ -58,7 +58,8 @@ async def main():
     await conversation(plain, "anna")
     tracker = await conversation(cached, "anna")
     result["same_rows"] = comparable(rows(plain_path, "anna")) == comparable(rows(cached_path, "anna"))
-    result["same_stamps"] = [r[1] for r in rows(plain_path, "anna")][1:] == [r[1] for r in rows(cached_path, "anna")][1:]
+    stamps = [[r[1] for r in rows(path, "anna")][1:] for path in (plain_path, cached_path)]
+    result["same_stamps"] = stamps[0] == stamps[1]
     result["row_count"] = len(rows(cached_path, "anna"))
 
     # Served from memory while the database agrees: the same object, no reload.
