@@ -58,9 +58,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
 
     def _newest_id(self, session: Any, sender_id: str) -> int | None:
-        newest: int | None = session.query(sa.func.max(self.SQLEvent.id)).filter(
-            self.SQLEvent.sender_id == sender_id
-        ).scalar()
+        newest: int | None = (
+            session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        )
         return newest
 
     def _remember(self, sender_id: str, entry: _Entry) -> None:
