@@ -16,8 +16,9 @@ is served from memory only when (1) the newest event row of that conversation in
 database is still the one this process wrote, so another Rasa server, the gateway's
 erasure or retention has not touched it, and (2) the tracker has exactly the events that
 were saved, so a request that changed it without saving left nothing behind. Otherwise
-it is loaded as Rasa loads it. A save writes the events after the ones it knows are
-stored, and counts them the slow way only for a tracker it did not load or save itself.
+it is loaded as Rasa loads it. A save of a tracker served that way writes the events
+after the ones it knows are stored (the lock store keeps every other server off the
+conversation meanwhile); any other tracker is saved the slow way, Rasa's own.
 """
 
 from __future__ import annotations
@@ -88,16 +89,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         entry = self._cache.get(tracker.sender_id)
         if entry is not None and entry.tracker is tracker and self.event_broker is None:
+            # This very object was served by `retrieve` after checking the database, and the
+            # lock store keeps other servers off this conversation until the message is done.
             with self.session_scope() as session:
-                if self._newest_id(session, tracker.sender_id) == entry.last_id:
-                    new = itertools.islice(tracker.events, entry.stored, None)
-                    rows = [self._row(tracker.sender_id, event) for event in new]
-                    session.add_all(rows)
-                    session.flush()  # the rows' ids, before commit expires them
-                    last_id = rows[-1].id if rows else entry.last_id
-                    session.commit()
-                    self._remember(tracker.sender_id, _Entry(tracker, len(tracker.events), last_id))
-                    return
+                new = itertools.islice(tracker.events, entry.stored, None)
+                rows = [self._row(tracker.sender_id, event) for event in new]
+                session.add_all(rows)
+                session.flush()  # the rows' ids, before commit expires them
+                last_id = rows[-1].id if rows else entry.last_id
+                session.commit()
+            self._remember(tracker.sender_id, _Entry(tracker, len(tracker.events), last_id))
+            return
         # Not ours, or written by someone else since: Rasa's own save counts what is stored.
         self._cache.pop(tracker.sender_id, None)
         await super().save(tracker)

@@ -86,7 +86,7 @@ class Pipeline:
             return False
         push = self._pushed(turn.conversation.channel)
         conversation = turn.conversation
-        async with self.db.sessions() as session:
+        async with self.db.writing() as session:
             values = {**turn.changes, "last_message_at": utcnow()}
             row = update(Conversation).where(Conversation.id == conversation.id)
             changed = await session.execute(row.values(values))

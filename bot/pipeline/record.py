@@ -86,7 +86,7 @@ class Recorder:
     @retry_on_disconnect
     async def persist(self, turn: Turn) -> int:
         """Store the user's message and the conversation's changes so far, now."""
-        async with self.db.sessions() as session:
+        async with self.db.writing() as session:
             await session.execute(
                 update(Conversation)
                 .where(Conversation.id == turn.conversation.id)
