@@ -4,6 +4,11 @@ Failures become one exception with a reason the gateway can explain to a person:
 `starting` (Rasa has not answered yet since the gateway started, or is loading its
 model), `down` (it answered before and now does not) or `timeout`.
 
+At most `LOTSEN_RASA_CONCURRENCY` messages are at one Rasa server at a time; the rest wait
+here, first come first served. A Rasa process works on one message at a time anyway, and
+fifty requests at once made it and httpx's connection pool (which scans every connection
+for every request) spend more CPU per message, while some waited far longer than others.
+
 Several Rasa servers (`LOTSEN_RASA_URL` with commas) share one tracker store and a Redis
 lock store, so any of them can answer any conversation. Each conversation prefers one
 server (a stable hash of its id, which spreads the load and keeps its turns in order on
@@ -12,6 +17,7 @@ one process), and moves to the next when that one cannot be reached.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -49,8 +55,10 @@ class RasaClient:
     http: httpx.AsyncClient
     timeout: float = 20.0
     startup_grace: float = 120.0
+    concurrency: int = 8
     started_at: float = field(default_factory=time.monotonic)
     seen_up: bool = False
+    _slots: dict[str, asyncio.Semaphore] = field(default_factory=dict, repr=False)
 
     def _not_answering(self) -> Literal["starting", "down"]:
         """Never seen since we started, and still within the grace period: it is loading."""
@@ -84,12 +92,14 @@ class RasaClient:
         raise failure
 
     async def _send_to(self, server: str, sender_id: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        slots = self._slots.setdefault(server, asyncio.Semaphore(self.concurrency))
         try:
-            response = await self.http.post(
-                f"{server}/webhooks/rest/webhook",
-                json={"sender": sender_id, "message": text, "metadata": metadata},
-                timeout=self.timeout,
-            )
+            async with slots:
+                response = await self.http.post(
+                    f"{server}/webhooks/rest/webhook",
+                    json={"sender": sender_id, "message": text, "metadata": metadata},
+                    timeout=self.timeout,
+                )
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):
                 raise BackendUnavailableError(self._not_answering(), "connect timeout") from exc

@@ -74,6 +74,7 @@ def build(settings: Settings, db: Database, http: httpx.AsyncClient) -> Services
         http,
         timeout=settings.rasa_timeout,
         startup_grace=settings.startup_grace,
+        concurrency=settings.rasa_concurrency,
     )
     actions = ActionServerClient(settings.actions_url, http)
     broker = Broker(settings.redis_url)

@@ -79,6 +79,7 @@ class Settings:
     telegram_token: Secret | None
     default_language: str
     rasa_timeout: float
+    rasa_concurrency: int
     startup_grace: float
     rate_limit_messages: int
     rate_limit_window: float
@@ -140,6 +141,7 @@ class Settings:
             telegram_token=_secret(config, "LOTSEN_TELEGRAM_TOKEN"),
             default_language=config("LOTSEN_DEFAULT_LANGUAGE", default="sv"),
             rasa_timeout=_number(config, "LOTSEN_RASA_TIMEOUT", float, 20.0, 0.1),
+            rasa_concurrency=int(_number(config, "LOTSEN_RASA_CONCURRENCY", int, 8, 1)),
             startup_grace=_number(config, "LOTSEN_STARTUP_GRACE", float, 120.0, 0),
             rate_limit_messages=int(_number(config, "LOTSEN_RATE_LIMIT_MESSAGES", int, 30, 1)),
             rate_limit_window=_number(config, "LOTSEN_RATE_LIMIT_WINDOW", float, 60.0, 0.1),

@@ -4,6 +4,9 @@ may still be answered (a read timeout)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import httpx
 import pytest
 from starlette.datastructures import Secret
@@ -66,3 +69,23 @@ async def test_a_slow_server_is_not_asked_twice() -> None:
     with pytest.raises(BackendUnavailableError) as raised:
         await rasa.send("web:amal", "hej", {})
     assert raised.value.reason == "timeout" and len(seen) == 1
+
+
+async def test_at_most_concurrency_messages_are_at_one_rasa_server_first_come_first_served() -> None:
+    in_flight, most, started = 0, 0, []
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        started.append(json.loads(request.content)["message"])
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return httpx.Response(200, json=[{"recipient_id": "x", "text": "ok"}])
+
+    rasa = RasaClient("http://rasa-a:5005", Secret("t"), httpx.AsyncClient(transport=httpx.MockTransport(handle)))
+    rasa.concurrency = 2
+    answers = await asyncio.gather(*(rasa.send(f"web:{i}", f"message {i}", {}) for i in range(7)))
+    assert all(answer == [{"recipient_id": "x", "text": "ok"}] for answer in answers)
+    assert most == 2
+    assert started == [f"message {i}" for i in range(7)]  # in the order they came
