@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.channels.base import IncomingMessage, OutgoingMessage, Reply
-from bot.db import Conversation
+from bot.db import Conversation, utcnow
 from bot.language import LanguageState
 from lotsen.protocol import Directives, Payload
 
@@ -35,6 +36,7 @@ class Turn:
     directives: Directives = field(default_factory=Directives)
     erased: bool = False  # the conversation is gone (/forget): nothing more is stored
     issued_token: str | None = None  # a new web conversation's token, for the first reply
+    received_at: datetime = field(default_factory=utcnow)  # the user's message's time, when stored later
     # Stores the user's message and the changes so far now; set by the record step.
     persist: Callable[[Turn], Awaitable[int]] | None = field(default=None, repr=False)
 
