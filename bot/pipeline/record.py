@@ -92,8 +92,9 @@ class Recorder:
                 .where(Conversation.id == turn.conversation.id)
                 .values(**turn.changes, last_message_at=utcnow())
             )
+            incoming = turn.incoming
             message = Message(
-                conversation_id=turn.conversation.id, author="user", text=turn.incoming.text, created_at=turn.received_at
+                conversation_id=turn.conversation.id, author="user", text=incoming.text, created_at=turn.received_at
             )
             session.add(message)
             await session.commit()
