@@ -106,8 +106,12 @@ class LanguageDetector:
         for sample in samples:
             self.detect(sample)
 
-    def detect(self, text: str) -> Detection | None:
-        """The language of `text` if it is clear enough, else None."""
+    def detect(self, text: str, known: bool = False) -> Detection | None:
+        """The language of `text` if it is clear enough, else None.
+
+        `known`: the conversation has a language already. Then a message of fewer than
+        MIN_WORDS_TO_SWITCH words in a script a supported language uses cannot change the
+        answer (`next_language_state` ignores it), so lingua is not asked at all."""
         letters = [ch for ch in text if ch.isalpha()]
         if not letters:
             return None
@@ -122,6 +126,8 @@ class LanguageDetector:
             own = " ".join(w for w in text.split() if any(ch.isalpha() and script_of(ch) == script for ch in w))
         words = count_words(own)
         candidates = self._by_script.get(script, [])
+        if known and candidates and words < MIN_WORDS_TO_SWITCH:
+            return None
         if not candidates:  # a script no supported language uses (Chinese, Greek, Hindi…)
             if sum(ch.isalpha() for ch in own) < MIN_LETTERS:
                 return None

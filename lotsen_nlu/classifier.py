@@ -163,18 +163,19 @@ class CascadeIntentClassifier(GraphComponent, IntentClassifier):
 
     def _probabilities(self, features: Any, weights: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         coefficients, intercept = weights
-        scores = features @ self._transposed(coefficients) + intercept
+        scores = features.astype(np.float32) @ self._transposed(coefficients) + intercept
         return _softmax(np.asarray(scores, dtype=np.float64))
 
     def _transposed(self, coefficients: np.ndarray) -> np.ndarray:
-        """The weights as features × classes, C-ordered float64, made once per model.
+        """The weights as features × classes, C-ordered, made once per model.
 
-        `sparse @ coefficients.T` gave the same numbers but copied the whole matrix on
-        every message (scipy ravels a transposed view and upcasts float32 to the sparse
-        matrix's float64): 20 % of the Rasa server's CPU under load (reports/bench.md)."""
+        `sparse @ coefficients.T` copied the whole matrix on every message (scipy ravels a
+        transposed view, and upcast it to the features' float64): 20 % of the Rasa
+        server's CPU under load (reports/bench.md). In float32, as the weights are stored;
+        the scores agree with the float64 product to ~1e-6 (tests/lotsen/test_rasa_runtime.py)."""
         cached = self._prepared.get(id(coefficients))
         if cached is None or cached[0] is not coefficients:
-            cached = (coefficients, np.ascontiguousarray(coefficients.T, dtype=np.float64))
+            cached = (coefficients, np.ascontiguousarray(coefficients.T))
             self._prepared[id(coefficients)] = cached
         return cached[1]
 

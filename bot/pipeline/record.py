@@ -45,12 +45,15 @@ class Recorder:
         payload = protocol.parse_payload(incoming.text)
         chosen = self._explicit_language(incoming, payload)
         shaped = protocol.is_payload_shaped(incoming.text)
-        detection = None if chosen or shaped else self.detector.detect(incoming.text)
         for attempt in range(2):
             async with self.db.sessions() as session:
                 try:
                     conversation, created = await get_or_create_conversation(session, incoming.channel, incoming.sender)
                     issued = self._prove(incoming, conversation, created)
+                    # Buttons and explicit choices are never detected; a short message only
+                    # when the conversation has no language yet (it could not change it).
+                    known = conversation.language is not None
+                    detection = None if chosen or shaped else self.detector.detect(incoming.text, known=known)
                     state = next_language_state(
                         conversation.language, conversation.pending_language, detection, chosen, list(incoming.hints)
                     )

@@ -68,3 +68,30 @@ def test_unsupported_languages_are_named(detector: LanguageDetector, text: str, 
 def test_norwegian_is_answered_in_swedish(detector: LanguageDetector) -> None:
     detection = detector.detect("Hvordan får jeg et personnummer i Sverige?")
     assert detection is not None and detection.code == "sv"
+
+
+def test_a_short_message_in_a_known_conversation_is_not_given_to_lingua(
+    detector: LanguageDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It could not change the language (`next_language_state`), so it costs nothing."""
+    asked: list[str] = []
+    for script, built in list(detector._detectors.items()):
+
+        class Counting:
+            def __init__(self, inner: object) -> None:
+                self.inner = inner
+
+            def compute_language_confidence_values(self, text: str) -> object:
+                asked.append(text)
+                return self.inner.compute_language_confidence_values(text)  # type: ignore[attr-defined]
+
+        monkeypatch.setitem(detector._detectors, script, Counting(built))
+    long = detector.detect("jag behöver hjälp med bostad", known=True)  # enough words: still detected
+    assert long is not None and long.code == "sv" and asked == ["jag behöver hjälp med bostad"]
+    assert detector.detect("hjälp bostad", known=True) is None
+    assert detector.detect("спасибо большое", known=True) is None
+    assert len(asked) == 1
+    detector.detect("hjälp bostad")  # a new conversation: the short message may decide
+    assert asked[-1] == "hjälp bostad"
+    unsupported = detector.detect("我想申请瑞典", known=True)  # a script no supported language uses
+    assert unsupported is not None and unsupported.code is None

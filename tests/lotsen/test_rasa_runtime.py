@@ -131,12 +131,16 @@ component._prepared = {}
 fast = component._probabilities(features, (coefficients, intercept))
 fast_again = component._probabilities(features, (coefficients, intercept))
 print(json.dumps({
-    "identical": bool(np.array_equal(plain, fast) and np.array_equal(fast, fast_again)),
+    "largest_difference": float(np.abs(plain - fast).max()),
+    "same_ranking": bool((np.argsort(-plain, axis=1) == np.argsort(-fast, axis=1)).all()),
+    "repeatable": bool(np.array_equal(fast, fast_again)),
     "prepared_once": len(component._prepared) == 1,
+    "float32": str(next(iter(component._prepared.values()))[1].dtype),
 }))
 """
 
 
 def test_prepared_weights_give_the_same_probabilities(tmp_path: Path) -> None:
     result = run_in_rasa(CLASSIFIER, tmp_path)
-    assert result == {"identical": True, "prepared_once": True}
+    assert float(result.pop("largest_difference")) < 1e-5  # type: ignore[arg-type]
+    assert result == {"same_ranking": True, "repeatable": True, "prepared_once": True, "float32": "float32"}
