@@ -58,10 +58,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size)
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
 
-    def _newest_id(self, session: Any, sender_id: str) -> int | None:
-        newest: int | None = (
-            session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
-        )
+    def _newest_id(self, connection: Any, sender_id: str) -> int | None:
+        table = self.SQLEvent.__table__
+        newest: int | None = connection.execute(
+            sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)
+        ).scalar()
         return newest
 
     def _remember(self, sender_id: str, entry: _Entry) -> None:
@@ -73,16 +74,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session's tracker: from memory when the database agrees, else loaded."""
         entry = self._cache.get(sender_id)
-        with self.session_scope() as session:
-            newest = self._newest_id(session, sender_id)
+        with self.engine.connect() as connection:
+            newest = self._newest_id(connection, sender_id)
         if entry is not None and entry.last_id == newest and len(entry.tracker.events) == entry.stored:
             self._cache.move_to_end(sender_id)
             return entry.tracker
         self._cache.pop(sender_id, None)
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
-            with self.session_scope() as session:
-                if self._newest_id(session, sender_id) == newest:  # nothing written while loading
+            with self.engine.connect() as connection:
+                if self._newest_id(connection, sender_id) == newest:  # nothing written while loading
                     self._remember(sender_id, _Entry(tracker, len(tracker.events), newest))
         return tracker
 
@@ -91,30 +92,32 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if entry is not None and entry.tracker is tracker and self.event_broker is None:
             # This very object was served by `retrieve` after checking the database, and the
             # lock store keeps other servers off this conversation until the message is done.
-            with self.session_scope() as session:
-                new = itertools.islice(tracker.events, entry.stored, None)
-                rows = [self._row(tracker.sender_id, event) for event in new]
-                session.add_all(rows)
-                session.flush()  # the rows' ids, before commit expires them
-                last_id = rows[-1].id if rows else entry.last_id
-                session.commit()
+            new = [
+                self._row(tracker.sender_id, event) for event in itertools.islice(tracker.events, entry.stored, None)
+            ]
+            last_id = entry.last_id
+            if new:
+                with self.engine.begin() as connection:  # plain statements: the ORM's flush cost more
+                    connection.execute(self.SQLEvent.__table__.insert(), new)
+                    last_id = self._newest_id(connection, tracker.sender_id)
             self._remember(tracker.sender_id, _Entry(tracker, len(tracker.events), last_id))
             return
         # Not ours, or written by someone else since: Rasa's own save counts what is stored.
         self._cache.pop(tracker.sender_id, None)
         await super().save(tracker)
-        with self.session_scope() as session:
-            newest = self._newest_id(session, tracker.sender_id)
+        with self.engine.connect() as connection:
+            newest = self._newest_id(connection, tracker.sender_id)
         self._remember(tracker.sender_id, _Entry(tracker, len(tracker.events), newest))
 
-    def _row(self, sender_id: str, event: Any) -> Any:
-        """One event as Rasa's own save writes it."""
+    @staticmethod
+    def _row(sender_id: str, event: Any) -> dict[str, Any]:
+        """One event's columns, as Rasa's own save writes them."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
