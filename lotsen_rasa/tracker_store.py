@@ -36,7 +36,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CACHE_SIZE = 2000
+DEFAULT_CACHE_SIZE = 256  # conversations; a returning one older than that is loaded once
 
 
 @dataclass
