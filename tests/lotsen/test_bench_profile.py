@@ -90,3 +90,20 @@ def test_py_spy_samples_a_real_process(tmp_path: Path) -> None:
         pytest.skip(f"this machine does not let py-spy read another process: {costs['error']}")
     assert costs["samples"] > 20, costs
     assert (tmp_path / "test-busy.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_a_reference_build_is_checked_out_beside_this_one() -> None:
+    from lotsen.bench import reference
+    from lotsen.train import model_path
+
+    if not model_path().exists():
+        pytest.skip("no trained model for this checkout (make train)")
+    ref = reference.prepare("HEAD")
+    try:
+        assert (ref.root / "bot" / "app.py").exists() and (ref.root / ".venv").is_symlink()
+        assert (ref.root / "lotsen" / "locale" / "sv" / "LC_MESSAGES" / "messages.mo").exists()
+        assert ref.model.name == model_path().name  # same inputs: the trained model is reused
+        assert len(ref.commit) == 40
+    finally:
+        reference.remove(ref)
+    assert not ref.root.exists()
