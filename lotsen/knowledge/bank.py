@@ -1,4 +1,5 @@
-"""The whole knowledge bank: topics, offices, associations and interests, checked together.
+"""The whole knowledge bank: topics, offices, associations, interests, the glossary and
+local events, checked together.
 
 `load_bank` reads `data/knowledge/` (layout in docs/knowledge.md) and fails as a whole
 if any file is invalid, so the store that serves answers never mixes a half-edited bank
@@ -15,7 +16,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
+from lotsen.knowledge.events import Event
 from lotsen.knowledge.files import MAX_FILE_BYTES, KnowledgeError, Model, load_file, parse_text
+from lotsen.knowledge.glossary import Glossary, GlossaryEntry, GlossaryFinder, words_of
 from lotsen.knowledge.schema import (
     Association,
     Interest,
@@ -63,6 +66,12 @@ class KnowledgeBank:
     offices: dict[str, MunicipalityOffices] = field(default_factory=dict)  # by municipality
     associations: list[Association] = field(default_factory=list)
     interests: dict[str, Interest] = field(default_factory=dict)
+    glossary: dict[str, GlossaryEntry] = field(default_factory=dict)  # by id
+    events: list[Event] = field(default_factory=list)
+
+    @cached_property
+    def glossary_finder(self) -> GlossaryFinder:
+        return GlossaryFinder.build(list(self.glossary.values()))
 
     def by_intent(self, intent: str) -> Topic | None:
         return self.topics.get(intent)
@@ -218,6 +227,55 @@ def load_bank(directory: Path, replace: Replacements | None = None) -> Knowledge
         association_files[association.id] = path
         bank.associations.append(association)
 
+    errors += _load_glossary(files, bank)
+    errors += _load_events(files, bank)
     if errors:
         raise KnowledgeError("\n".join(errors))
     return bank
+
+
+def _load_glossary(files: _Files, bank: KnowledgeBank) -> list[str]:
+    """Every word once, and no form that would point at two words."""
+    errors: list[str] = []
+    owner: dict[tuple[str, ...], str] = {}
+    for path in files.listing("glossary"):
+        try:
+            glossary = files.load(path, Glossary)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        for entry in glossary.entries:
+            if entry.id in bank.glossary:
+                errors.append(f"{path}: duplicate glossary word id {entry.id!r}")
+                continue
+            for form in {entry.word, *entry.forms}:
+                key = tuple(words_of(form))
+                if key in owner and owner[key] != entry.id:
+                    errors.append(f"{path}: the form {form!r} of {entry.id!r} is also a form of {owner[key]!r}")
+                owner.setdefault(key, entry.id)
+            bank.glossary[entry.id] = entry
+    return errors
+
+
+def _load_events(files: _Files, bank: KnowledgeBank) -> list[str]:
+    """Events name associations and topics that exist."""
+    errors: list[str] = []
+    associations = {a.id for a in bank.associations}
+    seen: set[str] = set()
+    for path in files.listing("events"):
+        try:
+            event = files.load(path, Event)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        if event.id in seen:
+            errors.append(f"{path}: duplicate event id {event.id!r}")
+            continue
+        if event.association and event.association not in associations:
+            errors.append(f"{path}: unknown association {event.association!r}")
+        unknown = [tag for tag in event.topics if tag not in bank.topics]
+        if unknown:
+            errors.append(f"{path}: unknown topic(s) {', '.join(unknown)}; use a topic's intent")
+        seen.add(event.id)
+        bank.events.append(event)
+    return errors
