@@ -3,9 +3,12 @@
 Search is by municipality (local groups before national ones), by interest (a button or
 words like "språkcafé" in any language, from `data/knowledge/interests.yml`) and by the
 languages their people speak (groups speaking the user's language come first and say so).
+Each group's next event (data/knowledge/events/) is named under it.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from babel import Locale
 
@@ -13,6 +16,7 @@ from actions.buttons import Button
 from lotsen import protocol
 from lotsen.i18n import t
 from lotsen.knowledge import Association, KnowledgeBank, in_language
+from lotsen.knowledge.events import Event, upcoming, when
 from lotsen.languages import languages
 from lotsen.municipalities import municipalities
 
@@ -36,19 +40,24 @@ def interest_buttons(
     ]
 
 
-def _language_names(codes: list[str], language: str) -> str:
+def language_names(codes: list[str], language: str) -> str:
     locale: Locale = languages()[language].locale
     return ", ".join(locale.languages.get(code, code) for code in codes)
 
 
-def describe(association: Association, language: str) -> str:
-    """One chat message for one association, every label in the user's language."""
+def describe(association: Association, language: str, coming: list[Event] | None = None) -> str:
+    """One chat message for one association, every label in the user's language, with
+    its next event if the bank knows one."""
     lines = [association.name, in_language(association.description, language)[1]]
+    if coming:
+        event = coming[0]
+        title = in_language(event.title, language)[1]
+        lines.append(t(language, "Next: {title}, {when}", title=title, when=when(event, language)))
     if association.meets:
         lines.append(t(language, "Meets: {when}", when=in_language(association.meets, language)[1]))
     if language in association.languages:
         lines.append(t(language, "Speaks your language."))
-    lines.append(t(language, "Languages: {names}", names=_language_names(association.languages, language)))
+    lines.append(t(language, "Languages: {names}", names=language_names(association.languages, language)))
     contact = association.contact
     ways = [str(way) for way in (contact.url, contact.email, contact.phone) if way]
     lines.append(t(language, "Contact: {ways}", ways=" · ".join(ways)))
@@ -85,7 +94,11 @@ def listing(
     else:
         heading = t(language, "Groups and activities across Sweden (ask which one meets near you):")
     replies: list[Reply] = [(heading, [])]
-    replies += [(describe(association, language), []) for association in found[:MAX_LISTED]]
+    now = datetime.now(timezone.utc)
+    replies += [
+        (describe(association, language, upcoming(bank.events, None, now, association=association.id)), [])
+        for association in found[:MAX_LISTED]
+    ]
     more = t(language, "Looking for something else? Choose an interest:")
     replies.append((more, buttons))
     return replies

@@ -16,6 +16,7 @@ from actions import names
 from actions.buttons import Button, human_button, suggested_topics, topic_buttons
 from actions.context import conversation_language
 from actions.emergency import emergency_first, note_reading
+from actions.local import explain_words
 from actions.store import UsesKnowledge, store
 from lotsen import protocol
 from lotsen.i18n import N_, t
@@ -139,6 +140,11 @@ class ActionOutOfScope(TranslatedReply):
             "such as BankID, the personal identity number, healthcare and housing."
         )
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if explain_words(dispatcher, tracker, self.store.get()):
+            return []
+        return await super().run(dispatcher, tracker, domain)
+
 
 class ActionNotUnderstood(TranslatedReply):
     """The NLU was not confident: never guess. Offer the likeliest topics and a person."""
@@ -155,6 +161,11 @@ class ActionNotUnderstood(TranslatedReply):
     def buttons(self, language: str, tracker: Tracker) -> list[Button]:
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         return [*suggested_topics(language, ranking), human_button(language)]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        if explain_words(dispatcher, tracker, self.store.get()):
+            return []
+        return await super().run(dispatcher, tracker, domain)
 
 
 class ActionRequestHuman(Action):

@@ -30,6 +30,7 @@ from actions.context import (
 )
 from actions.emergency import EMERGENCY_INTENT, emergency_first, note_reading
 from actions.language import lexicon
+from actions.local import EVENTS_INTENT, WORD_INTENT, event_replies, word_replies
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
 from actions.store import UsesKnowledge
 from lotsen import protocol, sentences
@@ -96,6 +97,24 @@ class ActionAnswerTopic(UsesKnowledge, Action):
         if topic.local and unknown:
             ask_municipality(dispatcher, language, intent)
             return []
+
+        if intent in (EVENTS_INTENT, WORD_INTENT):
+            text = latest_text(tracker)
+            found = (
+                event_replies(bank, language, municipality, text)
+                if intent == EVENTS_INTENT
+                else word_replies(bank, language, text)
+            )
+            if found:  # the list is the answer; without one, the topic's text says where to look
+                *heading, (last, _) = found
+                for reply, _buttons in heading:
+                    dispatcher.utter_message(text=reply)
+                dispatcher.utter_message(text=last, buttons=related_buttons(language, topic.related))
+                if asks_feedback(tracker, intent):
+                    dispatcher.utter_message(
+                        text=t(language, "Did this help?"), buttons=feedback_buttons(language, intent)
+                    )
+                return []
 
         interest = None
         if intent == ASSOCIATIONS_INTENT:

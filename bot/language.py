@@ -17,6 +17,7 @@ supported language.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -44,6 +45,8 @@ MIN_MARGIN = 0.05
 MIN_OTHER_CONFIDENCE = 0.8
 MIN_SCRIPT_LETTERS = 2
 MIN_LOANWORD_STEM = 3
+# Quoted words or sentences (a word from a letter) do not tell the writer's language.
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"|‘[^’]*’|(?<!\w)'[^']*'(?!\w)")
 
 
 def load_loanwords() -> tuple[str, ...]:
@@ -106,12 +109,20 @@ class LanguageDetector:
         for sample in samples:
             self.detect(sample)
 
+    @staticmethod
+    def unquoted(text: str) -> str:
+        """The text without what is in quotes — "what does «beslut om avslag» mean?" is
+        English however Swedish the quoted words are — unless everything is quoted."""
+        rest = _QUOTED.sub(" ", text)
+        return rest if any(ch.isalpha() for ch in rest) else text
+
     def detect(self, text: str, known: bool = False) -> Detection | None:
         """The language of `text` if it is clear enough, else None.
 
         `known`: the conversation has a language already. Then a message of fewer than
         MIN_WORDS_TO_SWITCH words in a script a supported language uses cannot change the
         answer (`next_language_state` ignores it), so lingua is not asked at all."""
+        text = self.unquoted(text)
         letters = [ch for ch in text if ch.isalpha()]
         if not letters:
             return None

@@ -90,7 +90,17 @@ def build(settings: Settings, db: Database, http: httpx.AsyncClient) -> Services
     handoff: Handoff = NullHandoff()
     if settings.handoff:
         timeout = timedelta(minutes=settings.claim_timeout_minutes)
-        handoff = HandoffService(db, store, timeout, broker, outbox, language, flood, settings.office_queue_cap)
+        handoff = HandoffService(
+            db,
+            store,
+            timeout,
+            broker,
+            outbox,
+            language,
+            flood,
+            settings.office_queue_cap,
+            head_start=timedelta(minutes=settings.contact_head_start_minutes),
+        )
     feedback = FeedbackService(db, utcnow)
     commands = Commands(db, handoff, settings.rasa_tracker_url, clock=utcnow, feedback=feedback)
     steps: list[Step] = [

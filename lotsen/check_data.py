@@ -56,6 +56,14 @@ def coverage_rows(bank: KnowledgeBank) -> list[tuple[str, set[str]]]:
     return rows
 
 
+def glossary_coverage(bank: KnowledgeBank) -> str:
+    """How many glossary words are explained in each language."""
+    codes = supported_codes()
+    counts = {code: sum(code in entry.explanations for entry in bank.glossary.values()) for code in codes}
+    cells = "  ".join(f"{code} {counts[code]}" for code in codes)
+    return f"glossary: {len(bank.glossary)} words; explained in {cells}; {len(bank.events)} event(s)"
+
+
 def coverage_table(bank: KnowledgeBank) -> str:
     codes = supported_codes()
     rows = coverage_rows(bank)
@@ -82,6 +90,11 @@ def completeness_gaps(bank: KnowledgeBank) -> list[Gap]:
             wanted.append((f"association {association.id}", "meeting times", association.meets))
     for interest in bank.interests.values():
         wanted.append((f"interest {interest.id}", "name", interest.names))
+    for entry in bank.glossary.values():
+        wanted.append((f"glossary word {entry.id}", "explanation", entry.explanations))
+    for event in bank.events:
+        wanted.append((f"event {event.id}", "title", event.title))
+        wanted.append((f"event {event.id}", "description", event.description))
     return [
         (subject, text, code) for subject, text, present in wanted for code in supported_codes() if code not in present
     ]
@@ -167,7 +180,7 @@ def review_warnings(bank: KnowledgeBank, today: date) -> list[str]:
 
 def stray_files(knowledge_dir: Path) -> list[str]:
     """Files an editor may think are read but are not (e.g. `.yaml` instead of `.yml`)."""
-    read = {"topics", "offices", "associations"}
+    read = {"topics", "offices", "associations", "glossary", "events"}
     warnings = []
     for path in sorted(knowledge_dir.rglob("*")):
         if path.is_dir() or path.name.startswith("."):
@@ -175,7 +188,9 @@ def stray_files(knowledge_dir: Path) -> list[str]:
         relative = path.relative_to(knowledge_dir)
         expected = (len(relative.parts) == 2 and relative.parts[0] in read) or str(relative) == "interests.yml"
         if not expected or path.suffix != ".yml":
-            warnings.append(f"{path}: not read — knowledge files are topics/, offices/, associations/*.yml")
+            warnings.append(
+                f"{path}: not read — knowledge files are topics/, offices/, associations/, glossary/, events/*.yml"
+            )
     return warnings
 
 
@@ -243,6 +258,7 @@ def main() -> int:
     errors, warnings = found.errors, found.warnings
     if found.bank is not None:
         print(coverage_table(found.bank))
+        print(glossary_coverage(found.bank))
         bank = found.bank
         print(
             f"{len(bank.topics)} topics, offices for {len(bank.offices)} municipalities, "

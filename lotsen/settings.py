@@ -106,6 +106,7 @@ class Settings:
     address_left_messages_per_hour: int
     # … and per office: people waiting at once, messages left in an hour
     office_queue_cap: int
+    contact_head_start_minutes: float
     office_messages_per_hour: int
     log_retention_days: int
     # `make run-scaled` and `make bench --scaled`: the servers they create databases on
@@ -170,6 +171,7 @@ class Settings:
             address_handoffs_per_hour=int(_number(config, "LOTSEN_ADDRESS_HANDOFFS_PER_HOUR", int, 10, 1)),
             address_left_messages_per_hour=int(_number(config, "LOTSEN_ADDRESS_LEFT_MESSAGES_PER_HOUR", int, 10, 1)),
             office_queue_cap=int(_number(config, "LOTSEN_OFFICE_QUEUE_CAP", int, 30, 1)),
+            contact_head_start_minutes=_number(config, "LOTSEN_CONTACT_HEAD_START_MINUTES", float, 2.0, 0.0),
             office_messages_per_hour=int(_number(config, "LOTSEN_OFFICE_MESSAGES_PER_HOUR", int, 60, 1)),
             log_retention_days=int(_number(config, "LOTSEN_LOG_RETENTION_DAYS", int, 14, 1)),
             scaled_postgres=config("LOTSEN_POSTGRES", default="postgresql://127.0.0.1:5432"),

@@ -5,7 +5,10 @@ Shared by the actions (buttons) and the gateway (the staff console's handoff bri
 
 from __future__ import annotations
 
+from functools import cache
+
 from lotsen.i18n import N_
+from lotsen_nlu.lexicon import Gazetteer
 
 TOPIC_TITLES: dict[str, str] = {
     "ask_bankid": N_("BankID"),
@@ -30,4 +33,18 @@ TOPIC_TITLES: dict[str, str] = {
     "ask_driving_licence": N_("Driving licence"),
     "ask_tax": N_("Tax"),
     "ask_moving": N_("Moving and address change"),
+    "ask_home": N_("Living in your home"),
+    "ask_events": N_("Local events"),
+    "ask_word": N_("Words in letters"),
 }
+
+
+@cache
+def topic_finder() -> Gazetteer:
+    """Finds a topic named in a message ("events about work", "عن السكن") by its title in
+    any of the languages, for narrowing a list to that topic."""
+    from lotsen.i18n import t
+    from lotsen.languages import supported_codes
+
+    names = {intent: [t(code, title) for code in supported_codes()] for intent, title in TOPIC_TITLES.items()}
+    return Gazetteer(names)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db import AuditEntry, Conversation, Database, Handoff, Message, Staff, Ticket, aware, utcnow
 from bot.events import Broker
+from bot.handoff.contact import LastHelper, last_helper
 from bot.handoff.staff import StaffActionError, audit
 from bot.handoff.states import OPEN_STATUSES, Status
 from bot.staff.accounts import in_scope, scope_of
@@ -51,6 +52,9 @@ class QueueEntry:
     question: str
     waited_minutes: int
     topic: str | None
+    last_helper: LastHelper | None = None  # who helped this user before (one contact person)
+    offered_to: int | None = None  # staff id that has the head start, while it lasts
+    offered_until: datetime | None = None
 
 
 @dataclass
@@ -288,6 +292,8 @@ class ConsoleService:
                         questions[-1] if questions else (brief.question or ""),
                         int((now - aware(handoff.requested_at)).total_seconds() // 60),
                         conversation.topic,
+                        await last_helper(session, conversation.id, handoff.municipality, before=handoff.id),
+                        *_head_start(handoff, now),
                     )
                 )
         return entries
@@ -393,3 +399,11 @@ class ConsoleService:
                 .limit(1)
             )
         return found is not None
+
+
+def _head_start(handoff: Handoff, now: datetime) -> tuple[int | None, datetime | None]:
+    """Who has the head start on a waiting entry, and until when; (None, None) once over."""
+    until = aware(handoff.offered_until) if handoff.offered_until else None
+    if handoff.status != "waiting" or handoff.offered_to is None or until is None or until <= now:
+        return None, None
+    return handoff.offered_to, until

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_timezone_name
+from babel.dates import format_date, format_time, format_timedelta, get_timezone_name
 
 from bot.db import aware
 from lotsen.languages import languages
@@ -61,6 +61,11 @@ def when(moment: datetime, language: str) -> str:
     return f"{day(local(moment).date(), language)} {clock(moment, language)}"
 
 
+def ago(moment: datetime, language: str, now: datetime) -> str:
+    """ "12 days ago" / "för 12 dagar sedan", as CLDR says it in the console language."""
+    return format_timedelta(moment - now, add_direction=True, locale=locale_of(language))
+
+
 def stamp(moment: datetime, language: str, now: datetime) -> str:
     """The time only if it is today in Stockholm, else the date too (transcripts)."""
     if local(moment).date() == local(now).date():
@@ -83,3 +88,6 @@ class Times:
 
     def stamp(self, moment: datetime | None) -> str:
         return stamp(moment, self.language, self.now) if moment else "–"
+
+    def ago(self, moment: datetime | None) -> str:
+        return ago(moment, self.language, self.now) if moment else "–"

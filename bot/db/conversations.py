@@ -118,6 +118,9 @@ class Handoff(Base):
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A returning user's request is offered first to who helped them last (bot/handoff/contact.py).
+    offered_to: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    offered_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Ticket(Base):

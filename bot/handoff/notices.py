@@ -168,6 +168,13 @@ def queued(language: str, office: str, position: int) -> OutgoingMessage:
     return OutgoingMessage.with_buttons(text, [stop])
 
 
+def same_person(language: str, name: str) -> OutgoingMessage:
+    """A returning user: the staff member who helped them last time gets the chat first."""
+    return OutgoingMessage(
+        t(language, "{name}, who helped you last time, will see your conversation first.", name=name)
+    )
+
+
 def left_queue(language: str) -> OutgoingMessage:
     return OutgoingMessage(t(language, "OK, you have left the queue. Ask me anything."))
 

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import OutgoingMessage
-from bot.db import Conversation, Database, Handoff, Ticket
+from bot.db import Conversation, Database, Handoff, Ticket, utcnow
 from bot.events import Broker
 from bot.flood import HANDOFF_REQUEST, LEFT_MESSAGE, OFFICE_LEFT_MESSAGES, FloodGuard
 from bot.handoff import notices
 from bot.handoff.callbacks import Callbacks
+from bot.handoff.contact import LastHelper, last_helper
 from bot.handoff.languages import needs_interpreter, spoken_at
 from bot.handoff.states import CALLBACK_STEPS, Event, Stage, Status, Step, stage_of, transition
 from bot.outbox import Outbox
@@ -64,6 +65,7 @@ class HandoffService:
         flood: FloodGuard,
         queue_cap: int,
         clock: Clock = lambda: datetime.now(timezone.utc),
+        head_start: timedelta = timedelta(minutes=2),
     ) -> None:
         self.db = db
         self.store = store
@@ -74,6 +76,7 @@ class HandoffService:
         self.flood = flood
         self.queue_cap = queue_cap
         self.clock = clock
+        self.head_start = head_start  # for the staff member who helped a returning user (contact.py)
         # The lambda reads the clock at each call: tests swap `self.clock`.
         self.callbacks = Callbacks(db, self.office_for, broker, move, mirror, lambda: self.clock())
 
@@ -113,8 +116,10 @@ class HandoffService:
             return [notices.queue_full(language, office.name, office.phone)]
         if requester and await self.flood.spend(HANDOFF_REQUEST, requester):
             return [notices.asked_too_often(language)]
-        position = await self._enqueue(conversation, office, reason, now, message_id)
-        return [notices.queued(language, office.name, position)]
+        position, helper = await self._enqueue(conversation, office, reason, now, message_id)
+        if helper is None:
+            return [notices.queued(language, office.name, position)]
+        return [notices.queued(language, office.name, position), notices.same_person(language, helper.name)]
 
     async def _waiting_at(self, municipality: str) -> int:
         async with self.db.sessions() as session:
@@ -125,12 +130,14 @@ class HandoffService:
 
     async def _enqueue(
         self, conversation: Conversation, office: Office, reason: str, now: datetime, message_id: int | None
-    ) -> int:
+    ) -> tuple[int, LastHelper | None]:
+        """The queue position, and who helped this user before if they get it first."""
         async with self.db.sessions() as session:
             stored = await session.get(Conversation, conversation.id)
             assert stored is not None
             step = move(stored, Event.REQUEST)
             stored.municipality = conversation.municipality  # may have been chosen in this very turn
+            helper = await last_helper(session, stored.id, stored.municipality or "") if self.head_start else None
             handoff = Handoff(
                 conversation_id=stored.id,
                 municipality=stored.municipality or "",
@@ -139,6 +146,10 @@ class HandoffService:
                 message_id=message_id,
                 status=(step.status or Status.WAITING).value,
                 requested_at=now,
+                offered_to=helper.staff_id if helper else None,
+                # The real clock, as the console's claim and queue read it (`now` is the
+                # office-hours clock, which tests move).
+                offered_until=utcnow() + self.head_start if helper else None,
             )
             session.add(handoff)
             await session.flush()
@@ -152,7 +163,7 @@ class HandoffService:
             await session.commit()
         mirror(conversation, stored)
         await self.broker.publish({"type": "queue"})
-        return int(position or 1)
+        return int(position or 1), helper
 
     async def stop_waiting(self, conversation: Conversation, language: str) -> list[OutgoingMessage]:
         """The user leaves the queue before anyone took the chat: back to the bot."""

@@ -12,13 +12,14 @@ stored with its outbox entry in that same transaction and then delivered by thei
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import OutgoingMessage
 from bot.db import AuditEntry, Conversation, Database, Handoff, Message, Staff, Ticket, utcnow
 from bot.events import Broker
 from bot.handoff import notices
+from bot.handoff.contact import held_for_another
 from bot.handoff.service import move
 from bot.handoff.states import Event, IllegalTransitionError, Status, Step
 from bot.outbox import Outbox
@@ -84,10 +85,13 @@ class StaffActions:
             municipality = await session.scalar(select(Handoff.municipality).where(Handoff.id == handoff_id))
             if municipality is None or not in_scope(staff, municipality):
                 raise StaffActionError(404, "no such handoff")
+            now = utcnow()
+            # Offered first to who helped this user before: nobody else until the head start ends.
+            free = or_(Handoff.offered_to.is_(None), Handoff.offered_to == staff.id, Handoff.offered_until <= now)
             result = await session.execute(
                 update(Handoff)
-                .where(Handoff.id == handoff_id, Handoff.status == Status.WAITING.value)
-                .values(status=Status.CLAIMED.value, claimed_by=staff.id, claimed_at=utcnow())
+                .where(Handoff.id == handoff_id, Handoff.status == Status.WAITING.value, free)
+                .values(status=Status.CLAIMED.value, claimed_by=staff.id, claimed_at=now)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 handoff = await session.get(Handoff, handoff_id)
@@ -95,6 +99,8 @@ class StaffActions:
                     raise StaffActionError(404, "no such handoff")
                 if handoff.status == Status.CLAIMED.value and handoff.claimed_by == staff.id:
                     return
+                if handoff.status == Status.WAITING.value and held_for_another(handoff, staff.id, now):
+                    raise StaffActionError(409, "offered first to the staff member who helped this user before")
                 raise StaffActionError(409, "another staff member has already taken this conversation")
             handoff = await session.get(Handoff, handoff_id)
             assert handoff is not None

@@ -17,12 +17,12 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from lotsen.knowledge.schema import Reviewed, Slug, Strict, _check_languages
+from lotsen.knowledge.schema import Reviewed, Strict, _check_languages
 
 MAX_EXPLANATION_CHARS = 300
 # A form this long may also end a compound word; shorter ones ("avi", "ombud") only match whole.
 MIN_COMPOUND_TAIL = 7
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 
 Form = Annotated[str, Field(min_length=2, max_length=60)]
 
@@ -31,7 +31,7 @@ class GlossaryEntry(Strict):
     """One word: its dictionary form, the forms a letter may use, and per language one or
     two sentences that say what it means and what to do."""
 
-    id: Slug
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]  # "1177" is a word too
     word: str = Field(min_length=2, max_length=60)
     forms: list[Form] = Field(min_length=1)
     explanations: dict[str, Annotated[str, Field(min_length=1, max_length=MAX_EXPLANATION_CHARS)]] = Field(min_length=1)

@@ -95,3 +95,21 @@ def test_a_short_message_in_a_known_conversation_is_not_given_to_lingua(
     assert asked[-1] == "hjälp bostad"
     unsupported = detector.detect("我想申请瑞典", known=True)  # a script no supported language uses
     assert unsupported is not None and unsupported.code is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'What does "Vi behöver en komplettering av din ansökan senast den 12 mars" mean in my letter?',
+        "what does «beslut om avslag på din ansökan» mean for me",
+        "Maxay ka dhigan tahay 'du kan överklaga beslutet inom tre veckor' warqaddayda?",
+    ],
+)
+def test_quoted_swedish_does_not_make_the_question_swedish(detector: LanguageDetector, text: str) -> None:
+    detection = detector.detect(text)
+    assert detection is None or detection.code != "sv"
+
+
+def test_a_quoted_word_alone_is_still_read() -> None:
+    assert LanguageDetector.unquoted("«kallelse»") == "«kallelse»"
+    assert LanguageDetector.unquoted("don't «kallelse» it's") == "don't   it's"
