@@ -2,7 +2,8 @@
 
 The Content Security Policy (`bot/security_headers.py`) allows scripts from the gateway
 only, so no page carries an inline script: the console's live updates are
-`console.js`, the try-it page's chat is `try.js`. Only the files named here are served.
+`console.js`, the try-it page's chat is `try.js`, the editor's character counter is
+`editor.js`. Only the files named here are served.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.routing import Route
 from lotsen.paths import ROOT
 
 STATIC = ROOT / "bot" / "static"
-SCRIPTS = ("console.js", "try.js")
+SCRIPTS = ("console.js", "try.js", "editor.js")
 
 
 async def script(request: Request) -> Response:

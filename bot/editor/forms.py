@@ -26,7 +26,7 @@ from bot.staff.accounts import AccountError
 from bot.staff.i18n import gettext
 from bot.staff.profile import clean_languages
 from lotsen.knowledge.schema import Email, Phone
-from lotsen.languages import languages
+from lotsen.languages import languages, supported_codes
 from lotsen.office_hours import days_off
 
 TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
@@ -193,3 +193,34 @@ def upcoming_days_off(today: date, days: int = 30) -> list[tuple[date, str]]:
     end = today + timedelta(days=days)
     found = {**days_off(today.year), **days_off(end.year)}
     return sorted((day, name) for day, name in found.items() if today <= day <= end)
+
+
+def texts_in_languages(typed: dict[str, str], name: str, max_chars: int, ui: str, problems: Problems) -> dict[str, str]:
+    """One text per language as typed (`name.sv`, `name.ar`, …), spaces tidied, the empty
+    ones left out; one that is too long is refused at its own field."""
+    texts = {code: " ".join(typed.get(code, "").split()) for code in supported_codes()}
+    for code, text in texts.items():
+        if len(text) > max_chars:
+            too_long = gettext(ui, "%(count)d characters; at most %(max)d.", count=len(text), max=max_chars)
+            problems.add(f"{name}.{code}", too_long)
+    return {code: text for code, text in texts.items() if text}
+
+
+def language_gaps(refused: list[str], subject: str, fields: dict[str, str], ui: str, problems: Problems) -> list[str]:
+    """The bank's "every language" refusals about `subject` (`event kafe-1: no title in ar,
+    fa`), said at the form field of that text (`fields`: the check's word → the field) with
+    the languages' names; the other refusals are returned, to be listed above the form."""
+    gap = re.compile(rf"^{re.escape(subject)}: no (?P<text>[a-z ]+) in (?P<codes>[a-z, ]+)$")
+    missing: dict[str, list[str]] = {}  # the publisher names one language a line
+    rest = []
+    for problem in refused:
+        found = gap.match(problem)
+        if found and found.group("text") in fields:
+            codes = missing.setdefault(fields[found.group("text")], [])
+            codes.extend(code.strip() for code in found.group("codes").split(","))
+        else:
+            rest.append(problem)
+    for name, codes in missing.items():
+        names = ", ".join(language_name(code, ui) for code in codes)
+        problems.add(name, gettext(ui, "Lotsen needs this in every language; missing: %(languages)s.", languages=names))
+    return rest

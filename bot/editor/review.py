@@ -4,8 +4,9 @@ page where it is fixed.
 Facts in the bank go stale quietly — a fee changes, an office moves its hours — and
 `make check-data` only warns a developer. Here editors see the topics, office files and
 associations whose `review_by` date has passed or comes within 30 days, the office details
-still marked unconfirmed, the answers missing in a language, the answers users marked 👎
-most, and the questions Lotsen could not answer most often, per language.
+still marked unconfirmed, the texts missing in a language (answers, associations, coming
+events, glossary words), the answers users marked 👎 most, and the questions Lotsen could
+not answer most often, per language.
 
 "Checked today" records that an editor verified an entry against its sources: it sets
 `last_checked` to today, `checked_by` to the editor's name and the next `review_by`
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,8 +34,17 @@ from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, render, signed_in, ui_language
 from bot.staff.session import csrf_ok
-from lotsen.knowledge import Association, KnowledgeBank, KnowledgeError, MunicipalityOffices, Topic, parse_text
+from lotsen.knowledge import (
+    Association,
+    KnowledgeBank,
+    KnowledgeError,
+    MunicipalityOffices,
+    Topic,
+    in_language,
+    parse_text,
+)
 from lotsen.knowledge.editing import fingerprint, save_edit, with_fields
+from lotsen.knowledge.events import STOCKHOLM, upcoming
 from lotsen.knowledge.files import read_text
 from lotsen.knowledge.schema import Reviewed
 from lotsen.languages import supported_codes
@@ -149,6 +159,12 @@ def missing_languages(bank: KnowledgeBank) -> list[Missing]:
         texts = [association.description, *([association.meets] if association.meets else [])]
         if gaps := [code for code in codes if any(code not in text for text in texts)]:
             found.append(Missing(association.name, f"/editor/associations/{association.id}", None, gaps, False))
+    for event in upcoming(bank.events, None, datetime.now(STOCKHOLM)):  # a past one needs no translation
+        if gaps := [code for code in codes if code not in event.title or code not in event.description]:
+            found.append(Missing(in_language(event.title, "sv")[1], f"/editor/events/{event.id}", None, gaps, False))
+    for entry in sorted(bank.glossary.values(), key=lambda e: e.word.casefold()):
+        if gaps := [code for code in codes if code not in entry.explanations]:
+            found.append(Missing(entry.word, f"/editor/glossary/{entry.id}", None, gaps, False))
     return found
 
 

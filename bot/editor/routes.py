@@ -1,5 +1,6 @@
-"""The editor pages (`/editor`): coverage, editing one answer with a preview, and the
-questions the bot could not answer.
+"""The editor pages (`/editor`): coverage (answers per language, and how far the glossary
+and the coming events are), editing one answer with a preview, and the questions the bot
+could not answer.
 
 Saving goes through `lotsen.knowledge.editing` and `lotsen.knowledge.publishing`: the
 whole bank is checked as `make check-data` checks it, the change is recorded as a
@@ -23,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.db import Conversation, Message, Staff
-from bot.editor import associations, feedback, offices, review, revisions
+from bot.editor import associations, events, feedback, glossary, offices, review, revisions
 from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
@@ -38,6 +39,7 @@ from lotsen.knowledge.editing import (
     split_messages,
     topic_path,
 )
+from lotsen.knowledge.events import upcoming
 from lotsen.knowledge.files import parse_text, read_text
 from lotsen.languages import languages, supported_codes
 from lotsen.municipalities import municipalities
@@ -72,10 +74,18 @@ async def dashboard(request: Request) -> Response:
                     "cells": [(code, code in present) for code in supported_codes()],
                 }
             )
+    bank = found.bank
     return render(
         request,
         "editor/index.html",
-        {"account": account, "report": found, "rows": rows, "codes": supported_codes()},
+        {
+            "account": account,
+            "report": found,
+            "rows": rows,
+            "codes": supported_codes(),
+            "glossary": glossary.coverage(list(bank.glossary.values())) if bank is not None else None,
+            "coming_events": len(upcoming(bank.events, None, events.now())) if bank is not None else None,
+        },
     )
 
 
@@ -279,5 +289,7 @@ ROUTES = [
     *feedback.ROUTES,
     *offices.ROUTES,
     *associations.ROUTES,
+    *events.ROUTES,
+    *glossary.ROUTES,
     *review.ROUTES,
 ]

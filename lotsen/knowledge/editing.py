@@ -1,5 +1,6 @@
 """Saving an editor's change back into its YAML file: one answer, an office's details, an
-association's fields (or a new association, or its removal), a review date.
+association's or an event's fields (or a new one, or its removal), a glossary word (or a
+new word in a glossary file), a review date.
 
 The file is edited with ruamel.yaml's round-trip mode, so the comments and layout that
 other editors rely on survive — only the keys that changed are touched, written the way
@@ -12,6 +13,7 @@ is refused rather than overwriting someone else's edit.
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -26,7 +28,9 @@ from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from lotsen.knowledge.events import Event
 from lotsen.knowledge.files import KnowledgeError, parse_text, read_text
+from lotsen.knowledge.glossary import Glossary, GlossaryEntry
 from lotsen.knowledge.publishing import ConflictError as ConflictError  # the editor pages import it from here
 from lotsen.knowledge.publishing import Journal, Publication, Publisher
 from lotsen.knowledge.publishing import fingerprint as fingerprint
@@ -146,6 +150,17 @@ def offices_path(directory: Path, municipality: str) -> Path:
 def association_path(directory: Path, association_id: str) -> Path:
     missing = f"no association with id {association_id!r}"
     return _find(directory, "associations", Association, lambda e: e.id == association_id, missing)
+
+
+def event_path(directory: Path, event_id: str) -> Path:
+    missing = f"no event with id {event_id!r}"
+    return _find(directory, "events", Event, lambda e: e.id == event_id, missing)
+
+
+def glossary_path(directory: Path, entry_id: str) -> Path:
+    """The glossary file that has the word (the words are split over files by theme)."""
+    missing = f"no glossary word with id {entry_id!r}"
+    return _find(directory, "glossary", Glossary, lambda g: any(e.id == entry_id for e in g.entries), missing)
 
 
 def _load_mapping(text: str) -> CommentedMap:
@@ -303,6 +318,147 @@ def with_office(text: str, office_id: str, values: Values) -> str:
         raise KnowledgeError(f"no office with id {office_id!r} in the file")
     _merge(office, values, list(Office.model_fields), partial=True)
     return _dump(data)
+
+
+# A block list written at its key's indentation ("forms:" then "- kallelse" below the f).
+FLUSH_LISTS = re.compile(r"(?m)^( +)[^\s#-][^\n]*:[ \t]*\n\1- ")
+
+
+def _entries(data: CommentedMap) -> CommentedSeq:
+    entries = data.get("entries")
+    if not isinstance(entries, CommentedSeq) or not entries:
+        raise KnowledgeError("the glossary file has no list of entries")
+    return entries
+
+
+def _item_lines(lines: list[str], data: CommentedMap, index: int) -> tuple[int, int]:
+    """The lines [start, end) of `entries[index]`, without the empty and comment lines after
+    it (they are about what follows, and stay as they are)."""
+    entries = _entries(data)
+    start = entries.lc.item(index)[0]
+    if index + 1 < len(entries):
+        end = entries.lc.item(index + 1)[0]
+    else:
+        keys = list(data)
+        following = keys[keys.index("entries") + 1 :]
+        end = data.lc.key(following[0])[0] if following else len(lines)
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return start, end
+
+
+def _comments(node: object) -> list[CommentToken]:
+    """Every comment ruamel keeps in `node` and below it."""
+    found: list[CommentToken] = []
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        pending: list[object] = [node.ca.comment, *node.ca.items.values()]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, CommentToken):
+                found.append(item)
+            elif isinstance(item, list):
+                pending.extend(item)
+        for child in node.values() if isinstance(node, CommentedMap) else node:
+            found += _comments(child)
+    return found
+
+
+def _item_text(entry: CommentedMap, text: str, indent: str) -> str:
+    """One list item alone, as the file writes its items: at `indent`, and block lists inside
+    it at their key's indentation if the file does so (the whole file is not dumped again:
+    ruamel writes one list style, and the glossary files use two). Comments on a line of
+    their own come back as they were written; those after a value keep their column."""
+    yaml = _round_trip()
+    base = 2  # where a top-level list's dash goes with `_round_trip`'s indentation
+    if FLUSH_LISTS.search(text):
+        yaml.indent(mapping=2, sequence=2, offset=0)
+        base = 0
+    shift = len(indent) - base
+    for token in {id(token): token for token in _comments(entry)}.values():  # one token may be kept twice
+        if token.start_mark is not None and not token.value.startswith("\n"):
+            mark = copy.copy(token.start_mark)  # the scanner's mark, maybe shared: not changed in place
+            mark.column = max(mark.column - shift, 0)
+            token.start_mark = mark
+    out = io.StringIO()
+    yaml.dump(CommentedSeq([entry]), out)
+    lines = out.getvalue().splitlines(keepends=True)
+    return "".join(
+        line if not line.strip() or line.lstrip().startswith("#") else indent + line[base:] for line in lines
+    )
+
+
+def _without_comment_after(entry: CommentedMap) -> None:
+    """Leave out the empty and comment lines after the item (they are about what follows
+    and stay where they are in the file); a comment on its last line stays with it."""
+    found = _last_line(entry)
+    if found is None:
+        return
+    holder, last, slot = found
+    comments = holder.ca.items.get(last)
+    token = comments[slot] if comments and len(comments) > slot else None
+    if token is not None:
+        same_line = token.value.partition("\n")[0]
+        comments[slot] = CommentToken(f"{same_line}\n", token.start_mark, None) if "#" in same_line else None
+
+
+def _last_line(node: object) -> tuple[CommentedMap | CommentedSeq, object, int] | None:
+    """Where ruamel keeps the comment after a block node's last line: (holder, key, slot)."""
+    if not isinstance(node, (CommentedMap, CommentedSeq)) or not node or node.fa.flow_style():
+        return None
+    holder: CommentedMap | CommentedSeq = node
+    last: object = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+    while (deeper := _last_line(holder[last])) is not None:
+        holder, last, _ = deeper
+    return holder, last, 2 if isinstance(holder, CommentedMap) else 0
+
+
+def _lists_like(entry: CommentedMap, like: object) -> None:
+    """Block lists stay block lists (`_styled` writes a list of words `[a, b]`)."""
+    for key, value in entry.items():
+        old = like.get(key) if isinstance(like, Mapping) else None
+        if isinstance(value, CommentedSeq) and isinstance(old, CommentedSeq) and not old.fa.flow_style():
+            value.fa.set_block_style()
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" "))]
+
+
+def with_glossary_entry(text: str, entry_id: str, values: Values) -> str:
+    """The glossary file's text with one word's fields set (or removed), like `with_office`;
+    only that word's lines are written again, the rest of the file stays as it is."""
+    data = _load_mapping(text)
+    entries = _entries(data)
+    index = next((i for i, e in enumerate(entries) if isinstance(e, CommentedMap) and e.get("id") == entry_id), None)
+    if index is None:
+        raise KnowledgeError(f"no glossary word with id {entry_id!r} in the file")
+    entry = entries[index]
+    _without_comment_after(entry)
+    before = {key: entry[key] for key in entry}
+    _merge(entry, values, list(GlossaryEntry.model_fields), partial=True)
+    _lists_like(entry, before)
+    lines = text.splitlines(keepends=True)
+    start, end = _item_lines(lines, data, index)
+    if not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    return "".join([*lines[:start], _item_text(entry, text, _indent_of(lines[start])), *lines[end:]])
+
+
+def with_new_glossary_entry(text: str, values: Values) -> str:
+    """The glossary file's text with a new word after the last one, written like it (and,
+    if the words are separated by an empty line, so is the new one)."""
+    data = _load_mapping(text)
+    entries = _entries(data)
+    previous = entries[-1]
+    entry = _styled(dict(values), previous)
+    assert isinstance(entry, CommentedMap)
+    _lists_like(entry, previous)
+    lines = text.splitlines(keepends=True)
+    start, end = _item_lines(lines, data, len(entries) - 1)
+    if not lines[end - 1].endswith("\n"):
+        lines[end - 1] += "\n"
+    blank = "\n" if start > 0 and len(entries) > 1 and not lines[start - 1].strip() else ""
+    return "".join([*lines[:end], blank, _item_text(entry, text, _indent_of(lines[start])), *lines[end:]])
 
 
 def new_file(values: Values, comment: str | None = None) -> str:

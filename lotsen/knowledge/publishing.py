@@ -53,7 +53,9 @@ from pathlib import Path
 from typing import Protocol
 
 from lotsen.check_data import Report, report
+from lotsen.knowledge.events import Event
 from lotsen.knowledge.files import MAX_FILE_BYTES, KnowledgeError, parse_text, read_text
+from lotsen.knowledge.glossary import Glossary
 from lotsen.knowledge.schema import Association, MunicipalityOffices, Topic
 from lotsen.paths import ROOT
 
@@ -61,7 +63,9 @@ log = logging.getLogger(__name__)
 
 DOMAIN_FILE = ROOT / "domain.yml"
 # The files the bank reads (lotsen/knowledge/bank.py); nothing else can be published.
-PUBLISHABLE = re.compile(r"(topics|offices|associations)/[A-Za-z0-9][A-Za-z0-9_.-]*\.yml|interests\.yml")
+PUBLISHABLE = re.compile(
+    r"(topics|offices|associations|events|glossary)/[A-Za-z0-9][A-Za-z0-9_.-]*\.yml|interests\.yml"
+)
 ABSENT = "absent"  # the fingerprint of a file that does not exist
 LOCK_TIMEOUT_SECONDS = 10.0
 MAX_SUMMARY_CHARS = 200  # knowledge_revisions.summary
@@ -164,7 +168,9 @@ class Publisher:
                 raise KnowledgeError(f"{path}: not in the knowledge bank") from None
         relative = candidate.as_posix()
         if not PUBLISHABLE.fullmatch(relative):
-            raise KnowledgeError(f"{relative}: not a knowledge file (topics/, offices/, associations/*.yml)")
+            raise KnowledgeError(
+                f"{relative}: not a knowledge file (topics/, offices/, associations/, events/, glossary/*.yml)"
+            )
         return relative
 
     def read(self, relative: str) -> str | None:
@@ -312,6 +318,10 @@ def _subjects(relative: str, text: str | None, where: str) -> tuple[str, ...]:
             elif folder == "offices":
                 entry = parse_text(text, MunicipalityOffices, where)
                 prefixes += [f"offices {entry.municipality}:", *(f"office {o.id}:" for o in entry.offices)]
+            elif folder == "events":
+                prefixes.append(f"event {parse_text(text, Event, where).id}:")
+            elif folder == "glossary":
+                prefixes += [f"glossary word {e.id}:" for e in parse_text(text, Glossary, where).entries]
             else:
                 prefixes.append("interest ")
     return tuple(prefixes)
