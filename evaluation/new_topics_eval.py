@@ -1,8 +1,11 @@
 """Held-out F1 of issue 21's intents (ask_home, ask_events, ask_word) per language, and
 how the glossary alone would have answered the ask_word questions.
 
-Positives: `evaluation/data/new_topics/<lang>.yml` (10 questions per intent and language,
-written apart from the training data). Negatives: `tests/data/nlu_regression.yml`, never
+Positives: two held-out sets written apart from the training data —
+`evaluation/data/new_topics/<lang>.yml` (10 per intent and language; its misses were read
+once to find themes the training data lacked, so its later figures are optimistic) and
+`evaluation/data/new_topics_2/<lang>.yml` (6/6/4, written after that and never looked at
+for training: the honest figure). Negatives: `tests/data/nlu_regression.yml`, never
 trained, expected intents known — a message of another intent predicted as one of ours is
 a false positive. The trained model (`models/`) parses everything in the Rasa
 environment; the glossary step runs here (bank code needs the app environment).
@@ -23,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lotsen.knowledge import load_bank  # noqa: E402
+from lotsen.knowledge.glossary import GlossaryFinder  # noqa: E402
 from lotsen.paths import KNOWLEDGE_DIR, RASA_VENV  # noqa: E402
 from lotsen.train import model_path  # noqa: E402
 
@@ -39,11 +43,11 @@ print(json.dumps(asyncio.run(parse_all())))
 """
 
 
-def cases() -> list[tuple[str, str, str]]:
+def cases(folder: str = "new_topics") -> list[tuple[str, str, str]]:
     """(language, text, expected intent) for the held-out positives and the regression set."""
     found = []
     for language in LANGUAGES:
-        held = yaml.safe_load((ROOT / "evaluation" / "data" / "new_topics" / f"{language}.yml").read_text("utf-8"))
+        held = yaml.safe_load((ROOT / "evaluation" / "data" / folder / f"{language}.yml").read_text("utf-8"))
         found += [(language, text, intent) for intent in INTENTS for text in held.get(intent, [])]
     regression = yaml.safe_load((ROOT / "tests" / "data" / "nlu_regression.yml").read_text("utf-8"))
     for language, items in regression.items():
@@ -73,17 +77,10 @@ def f1(pairs: list[tuple[str, str | None]], intent: str) -> tuple[float, float, 
     return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
 
-def main() -> int:
-    found = cases()
+def table(folder: str, finder: GlossaryFinder) -> tuple[list[str], dict[str, dict[str, float]]]:
+    found = cases(folder)
     predicted = parse([text for _, text, _ in found])
-    finder = load_bank(KNOWLEDGE_DIR).glossary_finder
     lines = [
-        "# Issue 21's intents on held-out questions",
-        "",
-        "Positives: `evaluation/data/new_topics/` (10 per intent and language, never trained);"
-        " negatives: `tests/data/nlu_regression.yml` (other intents, never trained). Written by"
-        " `evaluation/new_topics_eval.py` with the model in `models/`.",
-        "",
         "| language | " + " | ".join(f"{i} P / R / F1" for i in INTENTS) + " | ask_word: glossary finds a word |",
         "|---|" + "---|" * (len(INTENTS) + 1),
     ]
@@ -99,9 +96,32 @@ def main() -> int:
         glossary = sum(1 for text in words if finder.find(text))
         cells.append(f"{glossary} of {len(words)}")
         lines.append(f"| {language} | " + " | ".join(cells) + " |")
+    return lines, summary
+
+
+def main() -> int:
+    finder = load_bank(KNOWLEDGE_DIR).glossary_finder
+    second, honest = table("new_topics_2", finder)
+    first, optimistic = table("new_topics", finder)
+    lines = [
+        "# Issue 21's intents on held-out questions",
+        "",
+        "Negatives for precision: `tests/data/nlu_regression.yml` (other intents, never trained)."
+        " Written by `evaluation/new_topics_eval.py` with the model in `models/`.",
+        "",
+        "## Second held-out set (`evaluation/data/new_topics_2/`, 6/6/4 per language, never used for training)",
+        "",
+        *second,
+        "",
+        "## First held-out set (`evaluation/data/new_topics/`, 10 per intent; its misses guided new"
+        " training themes once, so these figures are optimistic)",
+        "",
+        *first,
+    ]
     out = ROOT / "reports" / "nlu" / "new-topics.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (out.with_suffix(".json")).write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    summary = {"second": honest, "first": optimistic}
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     print("\n".join(lines))
     return 0
 
