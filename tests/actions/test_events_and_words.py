@@ -154,3 +154,23 @@ async def test_a_not_understood_letter_sentence_is_explained_not_apologised_for(
     assert not any((m.get("custom") or {}).get("unanswered") for m in messages)  # not counted as not understood
     plain = await run(KnowledgeStore(bank_dir), "nlu_fallback", "ti", text="asdf qwer")
     assert any((m.get("custom") or {}).get("unanswered") for m in plain)
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("sv", "vad betyder kallelse?"),
+        ("en", "what does kallelse mean"),
+        ("ar", "ما معنى kallelse؟"),
+        ("fa", "kallelse یعنی چه؟"),
+        ("so", "kallelse waa maxay?"),
+        ("ti", "kallelse እንታይ ማለት እዩ?"),
+        ("uk", "що означає kallelse?"),
+        ("ru", "что значит kallelse?"),
+    ],
+)
+async def test_the_real_glossary_answers_in_every_language(bank_dir: Path, language: str, question: str) -> None:
+    store = KnowledgeStore(bank_dir)
+    entry = store.get().glossary["kallelse"]
+    shown = texts(await run(store, "ask_word", language, text=question))
+    assert f"«kallelse» – {entry.explanations[language]}" in shown
