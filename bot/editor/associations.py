@@ -31,25 +31,28 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.db import Staff
+from bot.editor.entries import after_save, current_bank, parsed_file, retire, shown_outcome
 from bot.editor.forms import (
     GENERAL,
     FieldError,
     Problems,
+    candidate,
+    changes,
     contact,
     day,
     keep_order,
     language_choices,
     language_name,
     spoken,
+    summary,
 )
 from bot.editor.labels import ASSOCIATION_KINDS
 from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
 from bot.staff.session import csrf_ok
-from lotsen.knowledge import Association, KnowledgeBank, KnowledgeError, in_language, parse_text
-from lotsen.knowledge.editing import Values, association_path, fingerprint, new_file, save_edit, with_fields
-from lotsen.knowledge.files import read_text
+from lotsen.knowledge import Association, KnowledgeBank, KnowledgeError, in_language
+from lotsen.knowledge.editing import association_path, fingerprint, new_file, save_edit, with_fields
 from lotsen.knowledge.publishing import ABSENT
 from lotsen.knowledge.schema import MAX_DESCRIPTION_CHARS
 from lotsen.languages import languages, supported_codes
@@ -234,17 +237,6 @@ def form_values(
     return values
 
 
-def candidate(existing: Association | None, values: Values) -> Association:
-    """The association as it would be saved (raises the schema's ValidationError)."""
-    data = existing.model_dump(mode="json", exclude_none=True) if existing else {}
-    for key, value in values.items():
-        if value is None or value == [] or value == {}:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return Association.model_validate(data)
-
-
 def _gaps(refused: list[str], association_id: str, ui: str, problems: Problems) -> list[str]:
     """The bank's "every language" rule, said at the text it is about with the languages'
     names; the other refusals are returned."""
@@ -306,31 +298,8 @@ def _stored(association: Association) -> dict[str, object]:
     }
 
 
-def changes(existing: Association, values: Values) -> dict[str, object]:
-    """The values that differ from the file (a list in another order is no change)."""
-    stored = _stored(existing)
-    changed = {}
-    for key, value in values.items():
-        old = stored.get(key)
-        if isinstance(value, list) and isinstance(old, list) and set(value) == set(old):
-            continue
-        if value != old and not (value in (None, {}, []) and old in (None, {}, [])):
-            changed[key] = value
-    return changed
-
-
-def _bank(request: Request) -> KnowledgeBank:
-    bank: KnowledgeBank = request.app.state.store.get()
-    return bank
-
-
 def _locate(request: Request) -> tuple[Path, str, Association] | None:
-    try:
-        path = association_path(request.app.state.settings.knowledge_dir, request.path_params["association_id"])
-        text = read_text(path)
-        return path, text, parse_text(text, Association, path.name)
-    except KnowledgeError:
-        return None
+    return parsed_file(request, association_path, request.path_params["association_id"], Association)
 
 
 def where(association: Association) -> str:
@@ -341,7 +310,7 @@ async def associations_index(request: Request) -> Response:
     account = await signed_in(request, EDITOR)
     if isinstance(account, Response):
         return account
-    bank = _bank(request)
+    bank = current_bank(request)
     retired = request.query_params.get("retired", "")
     rows = [
         (association, where(association), AssociationForm.of(association).coverage())
@@ -361,7 +330,7 @@ async def new_association(request: Request) -> Response:
     account = await signed_in(request, EDITOR)
     if isinstance(account, Response):
         return account
-    bank = _bank(request)
+    bank = current_bank(request)
     context = _context(request, account, bank, AssociationForm(review_by=(today() + NEW_REVIEW).isoformat()))
     if request.method == "GET":
         return render(request, "editor/associations_edit.html", context)
@@ -376,26 +345,17 @@ async def edit_association(request: Request) -> Response:
     if found is None:
         return error_page(request, gettext(ui_language(request), "No such association."), 404, account)
     path, text, association = found
-    bank = _bank(request)
+    bank = current_bank(request)
     context = _context(request, account, bank, AssociationForm.of(association))
-    saved = request.query_params.get("saved", "")
     context.update(
         existing=association,
         path=publisher(request).relative(path),
         fingerprint=fingerprint(text),
-        saved=int(saved) if saved.isdigit() else None,
-        unchanged=request.query_params.get("unchanged") == "1",
+        **shown_outcome(request),
     )
     if request.method == "GET":
         return render(request, "editor/associations_edit.html", context)
     return await _post(request, account, bank, path, context)
-
-
-def _summary(ui: str, form: AssociationForm, name: str, created: bool) -> str:
-    typed = " ".join(form.summary.split())
-    if typed:
-        return typed
-    return gettext(ui, "Added %(name)s", name=name) if created else gettext(ui, "Edited %(name)s", name=name)
 
 
 async def _post(
@@ -417,7 +377,7 @@ async def _post(
     values = form_values(form, bank, account, ui, problems, existing=existing)
     if not problems:
         try:
-            candidate(existing, values)
+            candidate(Association, existing, values)
         except ValidationError as exc:
             problems.schema(exc, KNOWN_FIELDS)
     association_id = existing.id if existing is not None else str(values.get("id", ""))
@@ -427,10 +387,10 @@ async def _post(
             problems.add("id", gettext(ui, "There is already an association with the id %(id)s.", id=association_id))
     if problems:
         return render(request, "editor/associations_edit.html", context, status=422)
-    changed = changes(existing, values) if existing is not None else values
+    changed = changes(_stored(existing), values) if existing is not None else values
     target = f"/editor/associations/{association_id}"
     if not changed:
-        return RedirectResponse(f"{target}?unchanged=1", status_code=303)
+        return after_save(target, None)
 
     def edit(text: str | None) -> str:
         if existing is None:
@@ -447,15 +407,14 @@ async def _post(
             edit,
             expected_fingerprint=context["fingerprint"],
             actor=account.username,
-            summary=_summary(ui, form, str(values["name"]), existing is None),
+            summary=summary(ui, form.summary, str(values["name"]), existing is None),
         )
     except KnowledgeError as exc:
         context["error"], refused, status = publish_error(request, exc)
         context["rest"] = problems.refused(_gaps(refused, association_id, ui, problems), KNOWN_FIELDS)
         return render(request, "editor/associations_edit.html", context, status=status)
     log.info("editor %s saved association %s (%s)", account.username, association_id, ", ".join(changed))
-    outcome = f"saved={published.revision_id}" if published.revision_id is not None else "unchanged=1"
-    return RedirectResponse(f"{target}?{outcome}", status_code=303)
+    return after_save(target, published.revision_id)
 
 
 async def retire_association(request: Request) -> Response:
@@ -468,32 +427,14 @@ async def retire_association(request: Request) -> Response:
     if found is None:
         return error_page(request, gettext(ui, "No such association."), 404, account)
     path, text, association = found
-    bank = _bank(request)
-    context = _context(request, account, bank, AssociationForm.of(association))
+    context = _context(request, account, current_bank(request), AssociationForm.of(association))
     context.update(existing=association, path=publisher(request).relative(path), fingerprint=fingerprint(text))
-    posted = await request.form()
-    problems: Problems = context["problems"]
-    if not csrf_ok(request, posted):
-        problems.add(GENERAL, gettext(ui, "The form had expired. Reload the page and try again."))
-        return render(request, "editor/associations_edit.html", context, status=400)
-    if posted.get("confirm") != "1":
-        problems.add("retire", gettext(ui, "Tick the box to confirm that it should be removed."))
-        return render(request, "editor/associations_edit.html", context, status=422)
-    try:
-        published = await save_edit(
-            publisher(request),
-            journal(request),
-            path,
-            lambda _: None,
-            expected_fingerprint=str(posted.get("fingerprint") or ""),
-            actor=account.username,
-            summary=gettext(ui, "Retired %(name)s", name=association.name),
-        )
-    except KnowledgeError as exc:
-        context["error"], context["rest"], status = publish_error(request, exc)
-        return render(request, "editor/associations_edit.html", context, status=status)
+    template = "editor/associations_edit.html"
+    retired = await retire(request, account.username, path, association.name, template, context)
+    if isinstance(retired, Response):
+        return retired
     log.info("editor %s retired association %s", account.username, association.id)
-    return RedirectResponse(f"/editor/associations?retired={published.revision_id}", status_code=303)
+    return RedirectResponse(f"/editor/associations?retired={retired}", status_code=303)
 
 
 ROUTES = [

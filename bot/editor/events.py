@@ -34,10 +34,13 @@ from starlette.routing import Route
 
 from bot.db import Staff
 from bot.editor.associations import slug
+from bot.editor.entries import after_save, current_bank, parsed_file, retire, shown_outcome
 from bot.editor.forms import (
     GENERAL,
     FieldError,
     Problems,
+    candidate,
+    changes,
     clock,
     contact,
     day,
@@ -46,6 +49,7 @@ from bot.editor.forms import (
     language_gaps,
     language_name,
     spoken,
+    summary,
     texts_in_languages,
 )
 from bot.editor.revisions import journal, publish_error, publisher
@@ -53,10 +57,9 @@ from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
 from bot.staff.session import csrf_ok
 from lotsen.i18n import t
-from lotsen.knowledge import KnowledgeBank, KnowledgeError, in_language, parse_text
-from lotsen.knowledge.editing import Values, event_path, fingerprint, new_file, save_edit, with_fields
+from lotsen.knowledge import KnowledgeBank, KnowledgeError, in_language
+from lotsen.knowledge.editing import event_path, fingerprint, new_file, save_edit, with_fields
 from lotsen.knowledge.events import STOCKHOLM, Event, upcoming, when
-from lotsen.knowledge.files import read_text
 from lotsen.knowledge.publishing import ABSENT
 from lotsen.knowledge.schema import MAX_DESCRIPTION_CHARS
 from lotsen.languages import languages, supported_codes
@@ -260,17 +263,6 @@ def form_values(
     return values
 
 
-def candidate(existing: Event | None, values: Values) -> Event:
-    """The event as it would be saved (raises the schema's ValidationError)."""
-    data = existing.model_dump(mode="json", exclude_none=True) if existing else {}
-    for key, value in values.items():
-        if value is None or value == [] or value == {}:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return Event.model_validate(data)
-
-
 def _stored(event: Event) -> dict[str, object]:
     """The editable fields as the file has them, to write only what the editor changed."""
     return {
@@ -287,31 +279,8 @@ def _stored(event: Event) -> dict[str, object]:
     }
 
 
-def changes(existing: Event, values: Values) -> dict[str, object]:
-    """The values that differ from the file (a list in another order is no change)."""
-    stored = _stored(existing)
-    changed = {}
-    for key, value in values.items():
-        old = stored.get(key)
-        if isinstance(value, list) and isinstance(old, list) and set(value) == set(old):
-            continue
-        if value != old and not (value in (None, {}, []) and old in (None, {}, [])):
-            changed[key] = value
-    return changed
-
-
-def _bank(request: Request) -> KnowledgeBank:
-    bank: KnowledgeBank = request.app.state.store.get()
-    return bank
-
-
 def _locate(request: Request) -> tuple[Path, str, Event] | None:
-    try:
-        path = event_path(request.app.state.settings.knowledge_dir, request.path_params["event_id"])
-        text = read_text(path)
-        return path, text, parse_text(text, Event, path.name)
-    except KnowledgeError:
-        return None
+    return parsed_file(request, event_path, request.path_params["event_id"], Event)
 
 
 @dataclass(frozen=True)
@@ -343,7 +312,7 @@ async def events_index(request: Request) -> Response:
     if isinstance(account, Response):
         return account
     ui = ui_language(request)
-    bank = _bank(request)
+    bank = current_bank(request)
     moment = now()
     coming = upcoming(bank.events, None, moment)
     past = sorted((e for e in bank.events if e.is_over(moment)), key=lambda e: (e.starts, e.id), reverse=True)
@@ -386,7 +355,7 @@ async def new_event(request: Request) -> Response:
     account = await signed_in(request, EDITOR)
     if isinstance(account, Response):
         return account
-    bank = _bank(request)
+    bank = current_bank(request)
     context = _context(request, account, bank, EventForm())
     if request.method == "GET":
         return render(request, "editor/events_edit.html", context)
@@ -402,27 +371,18 @@ async def edit_event(request: Request) -> Response:
     if found is None:
         return error_page(request, gettext(ui, "No such event."), 404, account)
     path, text, event = found
-    bank = _bank(request)
+    bank = current_bank(request)
     context = _context(request, account, bank, EventForm.of(event))
-    saved = request.query_params.get("saved", "")
     context.update(
         existing=event,
         existing_title=in_language(event.title, ui)[1],
         path=publisher(request).relative(path),
         fingerprint=fingerprint(text),
-        saved=int(saved) if saved.isdigit() else None,
-        unchanged=request.query_params.get("unchanged") == "1",
+        **shown_outcome(request),
     )
     if request.method == "GET":
         return render(request, "editor/events_edit.html", context)
     return await _post(request, account, bank, path, context)
-
-
-def _summary(ui: str, form: EventForm, title: str, created: bool) -> str:
-    typed = " ".join(form.summary.split())
-    if typed:
-        return typed
-    return gettext(ui, "Added %(name)s", name=title) if created else gettext(ui, "Edited %(name)s", name=title)
 
 
 async def _post(
@@ -444,7 +404,7 @@ async def _post(
     values = form_values(form, bank, ui, problems, existing=existing)
     if not problems:
         try:
-            candidate(existing, values)
+            candidate(Event, existing, values)
         except ValidationError as exc:
             problems.schema(exc, KNOWN_FIELDS)
     event_id = existing.id if existing is not None else str(values.get("id", ""))
@@ -454,10 +414,10 @@ async def _post(
             problems.add("id", gettext(ui, "There is already an event with the id %(id)s.", id=event_id))
     if problems or path is None:
         return render(request, "editor/events_edit.html", context, status=422)
-    changed = changes(existing, values) if existing is not None else values
+    changed = changes(_stored(existing), values) if existing is not None else values
     target = f"/editor/events/{event_id}"
     if not changed:
-        return RedirectResponse(f"{target}?unchanged=1", status_code=303)
+        return after_save(target, None)
     title = in_language(cast(dict[str, str], values["title"]), ui)[1]
 
     def edit(text: str | None) -> str:
@@ -476,7 +436,7 @@ async def _post(
             edit,
             expected_fingerprint=context["fingerprint"],
             actor=account.username,
-            summary=_summary(ui, form, title, existing is None),
+            summary=summary(ui, form.summary, title, existing is None),
         )
     except KnowledgeError as exc:
         context["error"], refused, status = publish_error(request, exc)
@@ -484,8 +444,7 @@ async def _post(
         context["rest"] = problems.refused(rest, KNOWN_FIELDS)
         return render(request, "editor/events_edit.html", context, status=status)
     log.info("editor %s saved event %s (%s)", account.username, event_id, ", ".join(changed))
-    outcome = f"saved={published.revision_id}" if published.revision_id is not None else "unchanged=1"
-    return RedirectResponse(f"{target}?{outcome}", status_code=303)
+    return after_save(target, published.revision_id)
 
 
 async def retire_event(request: Request) -> Response:
@@ -498,35 +457,16 @@ async def retire_event(request: Request) -> Response:
     if found is None:
         return error_page(request, gettext(ui, "No such event."), 404, account)
     path, text, event = found
-    bank = _bank(request)
     title = in_language(event.title, ui)[1]
-    context = _context(request, account, bank, EventForm.of(event))
+    context = _context(request, account, current_bank(request), EventForm.of(event))
     context.update(
         existing=event, existing_title=title, path=publisher(request).relative(path), fingerprint=fingerprint(text)
     )
-    posted = await request.form()
-    problems: Problems = context["problems"]
-    if not csrf_ok(request, posted):
-        problems.add(GENERAL, gettext(ui, "The form had expired. Reload the page and try again."))
-        return render(request, "editor/events_edit.html", context, status=400)
-    if posted.get("confirm") != "1":
-        problems.add("retire", gettext(ui, "Tick the box to confirm that it should be removed."))
-        return render(request, "editor/events_edit.html", context, status=422)
-    try:
-        published = await save_edit(
-            publisher(request),
-            journal(request),
-            path,
-            lambda _: None,
-            expected_fingerprint=str(posted.get("fingerprint") or ""),
-            actor=account.username,
-            summary=gettext(ui, "Retired %(name)s", name=title),
-        )
-    except KnowledgeError as exc:
-        context["error"], context["rest"], status = publish_error(request, exc)
-        return render(request, "editor/events_edit.html", context, status=status)
+    retired = await retire(request, account.username, path, title, "editor/events_edit.html", context)
+    if isinstance(retired, Response):
+        return retired
     log.info("editor %s removed event %s", account.username, event.id)
-    return RedirectResponse(f"/editor/events?retired={published.revision_id}", status_code=303)
+    return RedirectResponse(f"/editor/events?retired={retired}", status_code=303)
 
 
 ROUTES = [

@@ -13,14 +13,14 @@ the schema or the publisher still refuses is put next to its field by location
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
 from babel import Locale, UnknownLocaleError
-from pydantic import HttpUrl, TypeAdapter, ValidationError
+from pydantic import BaseModel, HttpUrl, TypeAdapter, ValidationError
 
 from bot.staff.accounts import AccountError
 from bot.staff.i18n import gettext
@@ -41,6 +41,9 @@ CONTACT_TYPES: dict[str, TypeAdapter[Any]] = {
     "email": TypeAdapter(Email),
     "url": TypeAdapter(HttpUrl),
 }
+
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class FieldError(ValueError):
@@ -224,3 +227,36 @@ def language_gaps(refused: list[str], subject: str, fields: dict[str, str], ui: 
         names = ", ".join(language_name(code, ui) for code in codes)
         problems.add(name, gettext(ui, "Lotsen needs this in every language; missing: %(languages)s.", languages=names))
     return rest
+
+
+def candidate(model: type[Model], existing: Model | None, values: Mapping[str, object]) -> Model:
+    """The entry as it would be saved: `existing` (if any) with the form's values, an empty
+    value or None dropping the key (raises the schema's ValidationError)."""
+    data = existing.model_dump(mode="json", exclude_none=True) if existing else {}
+    for key, value in values.items():
+        if value is None or value == [] or value == {}:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return model.model_validate(data)
+
+
+def changes(stored: Mapping[str, object], values: Mapping[str, object]) -> dict[str, object]:
+    """The values that differ from the file's (`stored`, the editable fields as the file has
+    them): a list in another order is no change, nor one empty value for another."""
+    changed = {}
+    for key, value in values.items():
+        old = stored.get(key)
+        if isinstance(value, list) and isinstance(old, list) and set(value) == set(old):
+            continue
+        if value != old and not (value in (None, {}, []) and old in (None, {}, [])):
+            changed[key] = value
+    return changed
+
+
+def summary(ui: str, typed: str, name: str, created: bool) -> str:
+    """The revision's summary: the editor's own, else "Added …" or "Edited …" and the name."""
+    typed = " ".join(typed.split())
+    if typed:
+        return typed
+    return gettext(ui, "Added %(name)s", name=name) if created else gettext(ui, "Edited %(name)s", name=name)

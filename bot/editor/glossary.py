@@ -28,19 +28,19 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.db import Staff
 from bot.editor.associations import slug
-from bot.editor.forms import GENERAL, Problems, language_choices, language_gaps, texts_in_languages
+from bot.editor.entries import after_save, current_bank, parsed_file, shown_outcome
+from bot.editor.forms import GENERAL, Problems, changes, language_choices, language_gaps, summary, texts_in_languages
 from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
 from bot.staff.session import csrf_ok
 from lotsen.knowledge import KnowledgeBank, KnowledgeError, parse_text
 from lotsen.knowledge.editing import (
-    Values,
     fingerprint,
     glossary_path,
     save_edit,
@@ -210,26 +210,9 @@ def form_values(
     return values
 
 
-def changes(existing: GlossaryEntry, values: Values) -> dict[str, object]:
-    """The values that differ from the file (forms in another order are no change)."""
-    stored: dict[str, object] = {
-        "word": existing.word,
-        "forms": list(existing.forms),
-        "explanations": dict(existing.explanations),
-    }
-    changed = {}
-    for key, value in values.items():
-        old = stored.get(key)
-        if isinstance(value, list) and isinstance(old, list) and set(value) == set(old):
-            continue
-        if value != old:
-            changed[key] = value
-    return changed
-
-
-def _bank(request: Request) -> KnowledgeBank:
-    bank: KnowledgeBank = request.app.state.store.get()
-    return bank
+def _stored(entry: GlossaryEntry) -> dict[str, object]:
+    """The editable fields as the file has them, to write only what the editor changed."""
+    return {"word": entry.word, "forms": list(entry.forms), "explanations": dict(entry.explanations)}
 
 
 def _directory(request: Request) -> Path:
@@ -238,12 +221,10 @@ def _directory(request: Request) -> Path:
 
 def _locate(request: Request) -> tuple[Path, str, GlossaryEntry] | None:
     entry_id = request.path_params["entry_id"]
-    try:
-        path = glossary_path(_directory(request), entry_id)
-        text = read_text(path)
-        glossary = parse_text(text, Glossary, path.name)
-    except KnowledgeError:
+    found = parsed_file(request, glossary_path, entry_id, Glossary)
+    if found is None:
         return None
+    path, text, glossary = found
     entry = next((e for e in glossary.entries if e.id == entry_id), None)
     return (path, text, entry) if entry is not None else None
 
@@ -312,24 +293,10 @@ async def edit_word(request: Request) -> Response:
     path, text, entry = found
     relative = publisher(request).relative(path)
     context = _context(request, account, GlossaryForm.of(entry, relative))
-    saved = request.query_params.get("saved", "")
-    context.update(
-        existing=entry,
-        path=relative,
-        fingerprint=fingerprint(text),
-        saved=int(saved) if saved.isdigit() else None,
-        unchanged=request.query_params.get("unchanged") == "1",
-    )
+    context.update(existing=entry, path=relative, fingerprint=fingerprint(text), **shown_outcome(request))
     if request.method == "GET":
         return render(request, "editor/glossary_edit.html", context)
     return await _post(request, account, path, context)
-
-
-def _summary(ui: str, form: GlossaryForm, word: str, created: bool) -> str:
-    typed = " ".join(form.summary.split())
-    if typed:
-        return typed
-    return gettext(ui, "Added %(name)s", name=word) if created else gettext(ui, "Edited %(name)s", name=word)
 
 
 async def _post(request: Request, account: Staff, path: Path | None, context: dict[str, Any]) -> Response:
@@ -346,7 +313,7 @@ async def _post(request: Request, account: Staff, path: Path | None, context: di
     if not csrf_ok(request, posted):
         problems.add(GENERAL, gettext(ui, "The form had expired. Reload the page and try again."))
         return render(request, "editor/glossary_edit.html", context, status=400)
-    bank = _bank(request)
+    bank = current_bank(request)
     values = form_values(form, bank, ui, problems, existing=existing)
     if existing is None:
         if form.file not in context["files"]:
@@ -361,10 +328,10 @@ async def _post(request: Request, account: Staff, path: Path | None, context: di
     if problems or path is None:
         return render(request, "editor/glossary_edit.html", context, status=422)
     entry_id = existing.id if existing is not None else str(values["id"])
-    changed = changes(existing, values) if existing is not None else values
+    changed = changes(_stored(existing), values) if existing is not None else values
     target = f"/editor/glossary/{entry_id}"
     if not changed:
-        return RedirectResponse(f"{target}?unchanged=1", status_code=303)
+        return after_save(target, None)
 
     def edit(text: str | None) -> str:
         if text is None:
@@ -383,7 +350,7 @@ async def _post(request: Request, account: Staff, path: Path | None, context: di
             edit,
             expected_fingerprint=expected,
             actor=account.username,
-            summary=_summary(ui, form, str(values["word"]), existing is None),
+            summary=summary(ui, form.summary, str(values["word"]), existing is None),
         )
     except KnowledgeError as exc:
         context["error"], refused, status = publish_error(request, exc)
@@ -391,8 +358,7 @@ async def _post(request: Request, account: Staff, path: Path | None, context: di
         context["rest"] = problems.refused(rest, KNOWN_FIELDS)
         return render(request, "editor/glossary_edit.html", context, status=status)
     log.info("editor %s saved glossary word %s (%s)", account.username, entry_id, ", ".join(changed))
-    outcome = f"saved={published.revision_id}" if published.revision_id is not None else "unchanged=1"
-    return RedirectResponse(f"{target}?{outcome}", status_code=303)
+    return after_save(target, published.revision_id)
 
 
 ROUTES = [

@@ -29,14 +29,16 @@ from babel.dates import format_date
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.db import Staff
+from bot.editor.entries import after_save, current_bank, parsed_file, shown_outcome
 from bot.editor.forms import (
     GENERAL,
     FieldError,
     Problems,
+    candidate,
     clock,
     contact,
     day,
@@ -52,9 +54,8 @@ from bot.editor.revisions import journal, publish_error, publisher
 from bot.staff.i18n import gettext
 from bot.staff.pages import EDITOR, error_page, render, signed_in, ui_language
 from bot.staff.session import csrf_ok
-from lotsen.knowledge import KnowledgeError, MunicipalityOffices, Office, parse_text
+from lotsen.knowledge import KnowledgeError, MunicipalityOffices, Office
 from lotsen.knowledge.editing import Values, fingerprint, offices_path, save_edit, with_office
-from lotsen.knowledge.files import read_text
 from lotsen.knowledge.schema import WEEKDAYS
 from lotsen.languages import languages
 from lotsen.municipalities import municipalities
@@ -193,17 +194,6 @@ def form_values(form: OfficeForm, office: Office, ui: str, problems: Problems) -
     return values
 
 
-def candidate(office: Office, values: Values) -> Office:
-    """The office as it would be saved (raises the schema's ValidationError)."""
-    data = office.model_dump(mode="json", exclude_none=True)
-    for key, value in values.items():
-        if value is None or value == [] or value == {}:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    return Office.model_validate(data)
-
-
 @dataclass(frozen=True)
 class PreviewLine:
     code: str
@@ -226,12 +216,10 @@ def preview(office: Office, at: datetime) -> list[PreviewLine]:
 def _locate(request: Request) -> tuple[Path, str, MunicipalityOffices, int, Office] | None:
     """The office named by the URL: its file, that file's text, the parsed file, and where in it."""
     municipality, office_id = request.path_params["municipality"], request.path_params["office_id"]
-    try:
-        path = offices_path(request.app.state.settings.knowledge_dir, municipality)
-        text = read_text(path)
-        entry = parse_text(text, MunicipalityOffices, path.name)
-    except KnowledgeError:
+    found = parsed_file(request, offices_path, municipality, MunicipalityOffices)
+    if found is None:
         return None
+    path, text, entry = found
     for index, office in enumerate(entry.offices):
         if office.id == office_id:
             return path, text, entry, index, office
@@ -293,13 +281,11 @@ async def edit_office(request: Request) -> Response:
     context = _context(request, account, path, entry, office)
     if request.method == "GET":
         form = OfficeForm.of(office)
-        saved = request.query_params.get("saved", "")
         context.update(
             form=form,
             other_names=_other_names(form, ui),
             fingerprint=fingerprint(text),
-            saved=int(saved) if saved.isdigit() else None,
-            unchanged=request.query_params.get("unchanged") == "1",
+            **shown_outcome(request),
             verdict=await asyncio.to_thread(publisher(request).check, context["path"], text),
         )
         return render(request, "editor/offices_edit.html", context)
@@ -333,7 +319,7 @@ async def _post(
     values = form_values(form, office, ui, problems)
     if not problems:
         try:
-            context.update(preview=preview(candidate(office, values), now()), preview_is_saved=False)
+            context.update(preview=preview(candidate(Office, office, values), now()), preview_is_saved=False)
         except ValidationError as exc:
             problems.schema(exc, KNOWN_FIELDS)
     if problems:
@@ -346,7 +332,7 @@ async def _post(
     changed = {key: value for key, value in values.items() if value != original.get(key)}
     target = f"/editor/offices/{context['municipality']}/{office.id}"
     if not changed:
-        return RedirectResponse(f"{target}?unchanged=1", status_code=303)
+        return after_save(target, None)
 
     def edit(text: str | None) -> str:
         if text is None:
@@ -368,8 +354,7 @@ async def _post(
         context["rest"] = problems.refused(refused, KNOWN_FIELDS, ("offices", index))
         return render(request, "editor/offices_edit.html", context, status=status)
     log.info("editor %s saved office %s (%s)", account.username, office.id, ", ".join(changed))
-    outcome = f"saved={published.revision_id}" if published.revision_id is not None else "unchanged=1"
-    return RedirectResponse(f"{target}?{outcome}", status_code=303)
+    return after_save(target, published.revision_id)
 
 
 @dataclass(frozen=True)
@@ -385,7 +370,7 @@ async def offices_index(request: Request) -> Response:
     if isinstance(account, Response):
         return account
     ui = ui_language(request)
-    bank = request.app.state.store.get()
+    bank = current_bank(request)
     at = now()
     directory = request.app.state.settings.knowledge_dir
     groups = []
