@@ -23,7 +23,7 @@ from lotsen import protocol
 from lotsen.i18n import t
 from lotsen.knowledge import KnowledgeBank, in_language
 from lotsen.knowledge.events import Event, upcoming, when
-from lotsen.knowledge.glossary import GlossaryEntry
+from lotsen.knowledge.glossary import GlossaryEntry, words_of
 from lotsen.municipalities import municipalities
 from lotsen.topics import TOPIC_TITLES, topic_finder
 
@@ -31,6 +31,8 @@ EVENTS_INTENT = "ask_events"
 WORD_INTENT = "ask_word"
 MAX_EVENTS = 4
 MAX_WORDS = 6
+MAX_WORDS_ALONE = 3  # a message this short that names a glossary word is asking about it
+MIN_WORDS_IN_A_LETTER = 2  # a longer one needs this many glossary words to look like a letter
 
 Reply = tuple[str, list[Button]]
 
@@ -93,7 +95,12 @@ def explain_words(dispatcher: CollectingDispatcher, tracker: Tracker, bank: Know
     if latest.get("possible_emergency"):
         return False
     language = conversation_language(tracker)
-    found = word_replies(bank, language, str(latest.get("text") or ""))
+    text = str(latest.get("text") or "")
+    # A word alone, or a sentence with several official words, is about the words; one
+    # common word ("inom", "senast") inside some other question is not.
+    if len(words_of(text)) > MAX_WORDS_ALONE and len(bank.glossary_finder.find(text)) < MIN_WORDS_IN_A_LETTER:
+        return False
+    found = word_replies(bank, language, text)
     if not found:
         return False
     note_reading(dispatcher, tracker)

@@ -154,6 +154,11 @@ async def test_a_not_understood_letter_sentence_is_explained_not_apologised_for(
     assert not any((m.get("custom") or {}).get("unanswered") for m in messages)  # not counted as not understood
     plain = await run(KnowledgeStore(bank_dir), "nlu_fallback", "ti", text="asdf qwer")
     assert any((m.get("custom") or {}).get("unanswered") for m in plain)
+    # One official word inside some other long message is not a question about the word.
+    other = await run(KnowledgeStore(bank_dir), "nlu_fallback", "en", text="who will win the kallelse cup this year")
+    assert any((m.get("custom") or {}).get("unanswered") for m in other)
+    letter = "Du har fått en kallelse och kan överklaga beslutet"  # several words: a letter
+    assert "«kallelse» – kallelse: en" in texts(await run(KnowledgeStore(bank_dir), "nlu_fallback", "en", text=letter))
 
 
 @pytest.mark.parametrize(
