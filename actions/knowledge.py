@@ -30,7 +30,7 @@ from actions.context import (
 )
 from actions.emergency import EMERGENCY_INTENT, emergency_first, note_reading
 from actions.language import lexicon
-from actions.local import EVENTS_INTENT, WORD_INTENT, event_replies, word_replies
+from actions.local import EVENTS_INTENT, WORD_INTENT, event_replies, utter_list, word_replies
 from actions.names import ACTION_ANSWER_TOPIC, ACTION_NOT_UNDERSTOOD
 from actions.store import UsesKnowledge
 from lotsen import protocol, sentences
@@ -106,10 +106,7 @@ class ActionAnswerTopic(UsesKnowledge, Action):
                 else word_replies(bank, language, text)
             )
             if found:  # the list is the answer; without one, the topic's text says where to look
-                *heading, (last, _) = found
-                for reply, _buttons in heading:
-                    dispatcher.utter_message(text=reply)
-                dispatcher.utter_message(text=last, buttons=related_buttons(language, topic.related))
+                utter_list(dispatcher, found, related_buttons(language, topic.related))
                 if asks_feedback(tracker, intent):
                     dispatcher.utter_message(
                         text=t(language, "Did this help?"), buttons=feedback_buttons(language, intent)

@@ -105,8 +105,13 @@ def explain_words(dispatcher: CollectingDispatcher, tracker: Tracker, bank: Know
         return False
     note_reading(dispatcher, tracker)
     dispatcher.utter_message(json_message=protocol.topic(WORD_INTENT))  # for the staff's brief
-    *heading, (last, _) = found
+    utter_list(dispatcher, found, [human_button(language)])
+    return True
+
+
+def utter_list(dispatcher: CollectingDispatcher, replies: list[Reply], end: list[Button]) -> None:
+    """A list's messages, the `end` buttons (related topics, a person) on the last one."""
+    *heading, (last, _) = replies
     for text, _buttons in heading:
         dispatcher.utter_message(text=text)
-    dispatcher.utter_message(text=last, buttons=[human_button(language)])
-    return True
+    dispatcher.utter_message(text=last, buttons=end)
