@@ -26,7 +26,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.db import AuditEntry, Conversation, Database, Handoff, Message, Staff, Ticket, aware, utcnow
 from bot.events import Broker
-from bot.handoff.contact import LastHelper, last_helper
+from bot.handoff.contact import LastHelper, head_start, last_helper
 from bot.handoff.staff import StaffActionError, audit
 from bot.handoff.states import OPEN_STATUSES, Status
 from bot.staff.accounts import in_scope, scope_of
@@ -293,7 +293,7 @@ class ConsoleService:
                         int((now - aware(handoff.requested_at)).total_seconds() // 60),
                         conversation.topic,
                         await last_helper(session, conversation.id, handoff.municipality, before=handoff.id),
-                        *_head_start(handoff, now),
+                        *(head_start(handoff, now) or (None, None)),
                     )
                 )
         return entries
@@ -399,11 +399,3 @@ class ConsoleService:
                 .limit(1)
             )
         return found is not None
-
-
-def _head_start(handoff: Handoff, now: datetime) -> tuple[int | None, datetime | None]:
-    """Who has the head start on a waiting entry, and until when; (None, None) once over."""
-    until = aware(handoff.offered_until) if handoff.offered_until else None
-    if handoff.status != "waiting" or handoff.offered_to is None or until is None or until <= now:
-        return None, None
-    return handoff.offered_to, until

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Handoff, Staff, aware
+from bot.handoff.states import Status
 from bot.staff.accounts import can, in_scope
 
 
@@ -52,11 +53,15 @@ async def last_helper(
     return LastHelper(staff.id, staff.display_name, aware(claimed_at))
 
 
+def head_start(handoff: Handoff, now: datetime) -> tuple[int, datetime] | None:
+    """Who has the head start on a waiting entry, and until when; None once it is over."""
+    until = aware(handoff.offered_until) if handoff.offered_until else None
+    if handoff.status != Status.WAITING.value or handoff.offered_to is None or until is None or until <= now:
+        return None
+    return handoff.offered_to, until
+
+
 def held_for_another(handoff: Handoff, staff_id: int, now: datetime) -> bool:
     """The entry is still offered to someone else first."""
-    return (
-        handoff.offered_to is not None
-        and handoff.offered_to != staff_id
-        and handoff.offered_until is not None
-        and aware(handoff.offered_until) > now
-    )
+    holder = head_start(handoff, now)
+    return holder is not None and holder[0] != staff_id

@@ -99,7 +99,7 @@ class StaffActions:
                     raise StaffActionError(404, "no such handoff")
                 if handoff.status == Status.CLAIMED.value and handoff.claimed_by == staff.id:
                     return
-                if handoff.status == Status.WAITING.value and held_for_another(handoff, staff.id, now):
+                if held_for_another(handoff, staff.id, now):
                     raise StaffActionError(409, "offered first to the staff member who helped this user before")
                 raise StaffActionError(409, "another staff member has already taken this conversation")
             handoff = await session.get(Handoff, handoff_id)
