@@ -10,7 +10,7 @@ how a change is checked before it is published (lotsen/knowledge/publishing.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -157,6 +157,14 @@ class _Files:
         relative = self._relative(path)
         return self.replace[relative] is not None if relative in self.replace else path.exists()
 
+    def each(self, folder: str, model: type[Model], errors: list[str]) -> Iterator[tuple[Path, Model]]:
+        """Every file of `folder` that parses, with its path; the others' errors go to `errors`."""
+        for path in self.listing(folder):
+            try:
+                yield path, self.load(path, model)
+            except KnowledgeError as exc:
+                errors.append(str(exc))
+
     def load(self, path: Path, model: type[Model]) -> Model:
         text = self.replace.get(self._relative(path))
         if text is None:
@@ -176,12 +184,7 @@ def load_bank(directory: Path, replace: Replacements | None = None) -> Knowledge
     errors: list[str] = []
 
     topic_files: dict[str, Path] = {}
-    for path in files.listing("topics"):
-        try:
-            topic = files.load(path, Topic)
-        except KnowledgeError as exc:
-            errors.append(str(exc))
-            continue
+    for path, topic in files.each("topics", Topic, errors):
         if topic.id in topic_files:
             errors.append(f"{path}: duplicate topic id {topic.id!r} (also in {topic_files[topic.id]})")
         elif topic.intent in bank.topics:
@@ -198,24 +201,14 @@ def load_bank(directory: Path, replace: Replacements | None = None) -> Knowledge
         except KnowledgeError as exc:
             errors.append(str(exc))
 
-    for path in files.listing("offices"):
-        try:
-            entry = files.load(path, MunicipalityOffices)
-        except KnowledgeError as exc:
-            errors.append(str(exc))
-            continue
+    for path, entry in files.each("offices", MunicipalityOffices, errors):
         if entry.municipality in bank.offices:
             errors.append(f"{path}: {entry.municipality} already has an offices file")
         else:
             bank.offices[entry.municipality] = entry
 
     association_files: dict[str, Path] = {}
-    for path in files.listing("associations"):
-        try:
-            association = files.load(path, Association)
-        except KnowledgeError as exc:
-            errors.append(str(exc))
-            continue
+    for path, association in files.each("associations", Association, errors):
         if association.id in association_files:
             errors.append(
                 f"{path}: duplicate association id {association.id!r} (also in {association_files[association.id]})"
@@ -238,12 +231,7 @@ def _load_glossary(files: _Files, bank: KnowledgeBank) -> list[str]:
     """Every word once, and no form that would point at two words."""
     errors: list[str] = []
     owner: dict[tuple[str, ...], str] = {}
-    for path in files.listing("glossary"):
-        try:
-            glossary = files.load(path, Glossary)
-        except KnowledgeError as exc:
-            errors.append(str(exc))
-            continue
+    for path, glossary in files.each("glossary", Glossary, errors):
         for entry in glossary.entries:
             if entry.id in bank.glossary:
                 errors.append(f"{path}: duplicate glossary word id {entry.id!r}")
@@ -262,12 +250,7 @@ def _load_events(files: _Files, bank: KnowledgeBank) -> list[str]:
     errors: list[str] = []
     associations = {a.id for a in bank.associations}
     seen: set[str] = set()
-    for path in files.listing("events"):
-        try:
-            event = files.load(path, Event)
-        except KnowledgeError as exc:
-            errors.append(str(exc))
-            continue
+    for path, event in files.each("events", Event, errors):
         if event.id in seen:
             errors.append(f"{path}: duplicate event id {event.id!r}")
             continue
